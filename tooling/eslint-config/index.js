@@ -10,7 +10,16 @@ import tseslint from 'typescript-eslint'
  */
 export function createConfig(tsconfigRootDir) {
   return tseslint.config(
-    { ignores: ['dist/**', 'coverage/**', 'test-results/**', 'node_modules/**', '*.config.*', 'bin/**'] },
+    {
+      ignores: [
+        'dist/**',
+        'coverage/**',
+        'test-results/**',
+        'node_modules/**',
+        '*.config.*',
+        'bin/**',
+      ],
+    },
     js.configs.recommended,
     ...tseslint.configs.strictTypeChecked,
     ...tseslint.configs.stylisticTypeChecked,
@@ -26,7 +35,10 @@ export function createConfig(tsconfigRootDir) {
         // We forbid `!`; an explicit cast is the clearer way to say "known present".
         '@typescript-eslint/non-nullable-type-assertion-style': 'off',
         '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-        '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+        '@typescript-eslint/no-unused-vars': [
+          'error',
+          { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+        ],
       },
     },
     {

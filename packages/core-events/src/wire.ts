@@ -284,10 +284,7 @@ const decimal = (value: LosslessValue | undefined, what: string): Decimal => {
   return new Decimal((value as JsonNumber).text)
 }
 const integer = (value: LosslessValue | undefined, what: string): number => {
-  need(
-    value instanceof JsonNumber && /^\d+$/.test(value.text),
-    `${what} must be an integer`,
-  )
+  need(value instanceof JsonNumber && /^\d+$/.test(value.text), `${what} must be an integer`)
   return Number((value as JsonNumber).text)
 }
 const string = (value: LosslessValue | undefined, what: string): string => {
