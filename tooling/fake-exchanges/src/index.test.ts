@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest'
+import * as api from './index.js'
+
+describe('public API', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_BINANCE_MARKETS",
+        "FakeExchangeError",
+        "readFixture",
+        "startFakeBinance",
+      ]
+    `)
+  })
+})

@@ -1,0 +1,12 @@
+export { startFakeBinance, DEFAULT_BINANCE_MARKETS } from './binance.js'
+export type { FakeBinance, FakeBinanceOptions } from './binance.js'
+export { FakeExchangeError } from './errors.js'
+export type { FakeExchangeErrorReason } from './errors.js'
+export { readFixture } from './fixtures.js'
+export type {
+  FakeClock,
+  FakeExchange,
+  FakeExchangeOptions,
+  RestartOptions,
+  SendRawOptions,
+} from './types.js'

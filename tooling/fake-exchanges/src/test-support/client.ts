@@ -1,0 +1,141 @@
+import WebSocket from 'ws'
+import type { ClientOptions } from 'ws'
+
+export interface Closed {
+  code: number
+  reason: string
+}
+
+/** A raw `ws` client that records everything the server sends. */
+export interface TestClient {
+  readonly ws: WebSocket
+  /** Text frames, in order. */
+  readonly texts: string[]
+  /** Binary frames, in order. */
+  readonly binaries: Buffer[]
+  readonly pings: Buffer[]
+  readonly closed: Promise<Closed>
+  isClosed(): boolean
+  send(message: unknown): void
+  /** Parsed text frames. */
+  json(): unknown[]
+  /** Resolves with the first parsed frame (from index `from`) that matches. */
+  next(
+    match: (frame: Record<string, unknown>) => boolean,
+    from?: number,
+  ): Promise<Record<string, unknown>>
+  close(): Promise<void>
+}
+
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeout = 5000,
+): Promise<void> {
+  const started = Date.now()
+  while (!condition()) {
+    if (Date.now() - started > timeout) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export async function connect(url: string, options?: ClientOptions): Promise<TestClient> {
+  const ws = new WebSocket(url, options)
+  const texts: string[] = []
+  const binaries: Buffer[] = []
+  const pings: Buffer[] = []
+  let done = false
+  const closed = new Promise<Closed>((resolve) => {
+    ws.on('close', (code, reason) => {
+      done = true
+      resolve({ code, reason: reason.toString() })
+    })
+  })
+  ws.on('error', () => undefined)
+  ws.on('ping', (payload) => pings.push(payload))
+  ws.on('message', (data, isBinary) => {
+    const buffer = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data)
+    if (isBinary) binaries.push(buffer)
+    else texts.push(buffer.toString('utf8'))
+  })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      resolve()
+    })
+    ws.once('error', reject)
+    ws.once('unexpected-response', (_request, response) => {
+      reject(new Error(`unexpected response ${String(response.statusCode)}`))
+    })
+  })
+  const parsed = (): unknown[] => texts.map((text) => JSON.parse(text) as unknown)
+  return {
+    ws,
+    texts,
+    binaries,
+    pings,
+    closed,
+    isClosed: () => done,
+    send: (message) => {
+      ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+    },
+    json: parsed,
+    next: async (match, from = 0) => {
+      let found: Record<string, unknown> | undefined
+      await waitFor(() => {
+        found = parsed()
+          .slice(from)
+          .find(
+            (frame): frame is Record<string, unknown> =>
+              typeof frame === 'object' &&
+              frame !== null &&
+              match(frame as Record<string, unknown>),
+          )
+        return found !== undefined
+      }, 'a matching frame')
+      return found!
+    },
+    close: async () => {
+      if (!done) {
+        ws.close()
+        await closed
+      }
+    },
+  }
+}
+
+/** The HTTP status a failed handshake got. */
+export async function handshakeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url)
+    ws.on('error', () => undefined)
+    ws.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0)
+      ws.terminate()
+    })
+    ws.once('open', () => {
+      ws.terminate()
+      reject(new Error('handshake unexpectedly succeeded'))
+    })
+  })
+}
+
+/** Exact decimal difference of two decimal strings, as a string with `decimals` digits (test oracle). */
+export function subtract(a: string, b: string, decimals: number): string {
+  const scale = (text: string): bigint => {
+    const [whole = '0', fraction = ''] = text.replace('-', '').split('.')
+    const value = BigInt(whole + fraction.padEnd(decimals, '0'))
+    return text.startsWith('-') ? -value : value
+  }
+  const diff = scale(a) - scale(b)
+  const sign = diff < 0n ? '-' : ''
+  const digits = (diff < 0n ? -diff : diff).toString().padStart(decimals + 1, '0')
+  return `${sign}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`
+}
