@@ -6,9 +6,11 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
         "DEFAULT_BINANCE_MARKETS",
+        "DEFAULT_COINBASE_PRODUCTS",
         "FakeExchangeError",
         "readFixture",
         "startFakeBinance",
+        "startFakeCoinbase",
       ]
     `)
   })

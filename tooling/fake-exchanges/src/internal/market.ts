@@ -252,7 +252,8 @@ export class MarketState {
     if (this.spec.lot === 1n) {
       // Coinbase sizes: many trades are round numbers ("0.05"), others use all 8 decimals.
       const step = 10n ** BigInt(random.int(0, 6))
-      size = divRound(size, step) * step
+      const rounded = divRound(size, step) * step
+      if (rounded > 0n) size = rounded
     }
     return size > 0n ? size : this.spec.lot
   }
