@@ -1,0 +1,12 @@
+export { FeedError } from './errors.js'
+export type { FeedErrorOptions, FeedErrorReason } from './errors.js'
+export { MOCK_DEFAULT_SYMBOLS } from './mock.js'
+export { DEFAULT_QUOTES, createFrameParser } from './parsers.js'
+export type {
+  ControlKind,
+  DropReason,
+  FrameParser,
+  FrameParserOptions,
+  ParsedFrame,
+} from './parsers.js'
+export { DEFAULT_PROVIDER_URLS, resolveProviderUrl } from './urls.js'
