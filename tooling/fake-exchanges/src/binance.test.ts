@@ -216,7 +216,7 @@ describe('startFakeBinance', () => {
 
   it('sends ping frames and drops a client that never pongs', async () => {
     // Pongs count against the message rate limit, so lift it for this fast ping rate.
-    const server = await fake({ pingInterval: 30, pongTimeout: 120, maxIncomingPerSecond: 0 })
+    const server = await fake({ pingInterval: 30, pongTimeout: 400, maxIncomingPerSecond: 0 })
     const good = await client(server.url)
     const silent = await client(server.url, { autoPong: false })
     await waitFor(() => silent.isClosed(), 'the silent client to be dropped')

@@ -207,12 +207,13 @@ describe('startFakeCoinbase', () => {
   })
 
   it('closes a client that does not subscribe within subscribeDeadline', async () => {
-    const server = await fake({ subscribeDeadline: 100 })
+    const server = await fake({ subscribeDeadline: 300 })
+    const good = await client(server.url)
+    good.send({ type: 'subscribe', product_ids: ['BTC-USD'], channels: ['ticker'] })
+    await good.next(ofType('subscriptions'))
     const idle = await client(server.url)
     const failed = await client(server.url)
-    const good = await client(server.url)
     failed.send({ type: 'subscribe', product_ids: ['NOPE-USD'], channels: ['ticker'] })
-    good.send({ type: 'subscribe', product_ids: ['BTC-USD'], channels: ['ticker'] })
     expect(await idle.closed).toEqual({ code: 1008, reason: 'subscribe deadline exceeded' })
     // A subscribe that failed does not count.
     expect((await failed.closed).code).toBe(1008)

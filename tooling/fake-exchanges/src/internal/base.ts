@@ -22,7 +22,8 @@ export abstract class FakeBase<S> {
   protected dataPaused = false
   private tickMs: number
   private tickTimer: NodeJS.Timeout | undefined
-  private readonly timers = new Set<NodeJS.Timeout>()
+  /** Pending restart downtimes: close() cuts them short. */
+  private readonly downtimes = new Map<NodeJS.Timeout, () => void>()
   private closed = false
 
   constructor(options: BaseOptions) {
@@ -107,10 +108,10 @@ export abstract class FakeBase<S> {
     if (downtime > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          this.timers.delete(timer)
+          this.downtimes.delete(timer)
           resolve()
         }, downtime)
-        this.timers.add(timer)
+        this.downtimes.set(timer, resolve)
       })
     }
     // close() may have run during the downtime.
@@ -123,8 +124,11 @@ export abstract class FakeBase<S> {
     this.closed = true
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer)
     this.tickTimer = undefined
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers.clear()
+    for (const [timer, resolve] of this.downtimes) {
+      clearTimeout(timer)
+      resolve()
+    }
+    this.downtimes.clear()
     this.stopTimers()
     await this.core.shutdown()
   }

@@ -102,6 +102,8 @@ export class Peer<S> {
     this.closed = true
     this.clearQueue()
     this.socket.terminate()
+    // Gone for the server at once, not when the 'close' event comes round.
+    this.core.detach(this)
   }
 
   /** Counts one client frame; false (and a 1008 close) when the rate limit is exceeded. */
@@ -250,6 +252,11 @@ export class ServerCore<S> {
     })
   }
 
+  /** Forgets a peer (idempotent) and tells the protocol. */
+  detach(peer: Peer<S>): void {
+    if (this.peers.delete(peer)) this.hooks.close(peer)
+  }
+
   stall(): void {
     this.stalled = true
   }
@@ -301,7 +308,7 @@ export class ServerCore<S> {
     })
     ws.on('close', () => {
       peer.dispose()
-      if (this.peers.delete(peer)) this.hooks.close(peer)
+      this.detach(peer)
     })
     this.hooks.open(peer)
   }

@@ -11,13 +11,17 @@ export interface TestClient {
   readonly ws: WebSocket
   /** Text frames, in order. */
   readonly texts: string[]
+  /** `Date.now()` when each text frame arrived. */
+  readonly textTimes: number[]
   /** Binary frames, in order. */
   readonly binaries: Buffer[]
   readonly pings: Buffer[]
+  /** Errors the client raised (e.g. `WS_ERR_INVALID_UTF8`), by their `code`. */
+  readonly errors: string[]
   readonly closed: Promise<Closed>
   isClosed(): boolean
   send(message: unknown): void
-  /** Parsed text frames. */
+  /** Parsed text frames (a frame that is not JSON stays a string). */
   json(): unknown[]
   /** Resolves with the first parsed frame (from index `from`) that matches. */
   next(
@@ -39,6 +43,16 @@ export async function waitFor(
   }
 }
 
+/** Sends a marker with `sendRaw` and waits for it: everything sent before it has arrived. */
+export async function drain(
+  server: { sendRaw(data: string): void },
+  client: TestClient,
+): Promise<void> {
+  const marker = `drain-${String(Math.random())}`
+  server.sendRaw(marker)
+  await waitFor(() => client.texts.includes(marker), 'the drain marker')
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
@@ -46,8 +60,10 @@ export function sleep(ms: number): Promise<void> {
 export async function connect(url: string, options?: ClientOptions): Promise<TestClient> {
   const ws = new WebSocket(url, options)
   const texts: string[] = []
+  const textTimes: number[] = []
   const binaries: Buffer[] = []
   const pings: Buffer[] = []
+  const errors: string[] = []
   let done = false
   const closed = new Promise<Closed>((resolve) => {
     ws.on('close', (code, reason) => {
@@ -55,7 +71,9 @@ export async function connect(url: string, options?: ClientOptions): Promise<Tes
       resolve({ code, reason: reason.toString() })
     })
   })
-  ws.on('error', () => undefined)
+  ws.on('error', (error: NodeJS.ErrnoException) => {
+    errors.push(error.code ?? error.message)
+  })
   ws.on('ping', (payload) => pings.push(payload))
   ws.on('message', (data, isBinary) => {
     const buffer = Buffer.isBuffer(data)
@@ -64,7 +82,10 @@ export async function connect(url: string, options?: ClientOptions): Promise<Tes
         ? Buffer.concat(data)
         : Buffer.from(data)
     if (isBinary) binaries.push(buffer)
-    else texts.push(buffer.toString('utf8'))
+    else {
+      texts.push(buffer.toString('utf8'))
+      textTimes.push(Date.now())
+    }
   })
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => {
@@ -75,12 +96,22 @@ export async function connect(url: string, options?: ClientOptions): Promise<Tes
       reject(new Error(`unexpected response ${String(response.statusCode)}`))
     })
   })
-  const parsed = (): unknown[] => texts.map((text) => JSON.parse(text) as unknown)
+  // Non-JSON frames (sendRaw) stay as their text so indices match `texts`.
+  const parsed = (): unknown[] =>
+    texts.map((text) => {
+      try {
+        return JSON.parse(text) as unknown
+      } catch {
+        return text
+      }
+    })
   return {
     ws,
     texts,
+    textTimes,
     binaries,
     pings,
+    errors,
     closed,
     isClosed: () => done,
     send: (message) => {
