@@ -118,8 +118,11 @@ function rejectUnknownKeys(
     if (known.has(key)) continue
     let best: string | undefined
     let bestDistance = Number.POSITIVE_INFINITY
+    const lower = key.toLowerCase()
     for (const candidate of known) {
-      const d = distance(key.toLowerCase(), candidate.toLowerCase())
+      const other = candidate.toLowerCase()
+      // A shortened name (maxStreams) is as likely a slip as a typo.
+      const d = other.startsWith(lower) && lower.length >= 4 ? 1 : distance(lower, other)
       if (d < bestDistance) {
         best = candidate
         bestDistance = d
