@@ -260,6 +260,10 @@ describe.each(venues)('$name misbehaviour', (venue) => {
       probe.once('error', reject)
       probe.listen(server.port, '127.0.0.1', resolve)
     })
-    await new Promise<void>((resolve) => probe.close(() => { resolve(); }))
+    await new Promise<void>((resolve) =>
+      probe.close(() => {
+        resolve()
+      }),
+    )
   })
 })
