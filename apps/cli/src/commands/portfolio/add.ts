@@ -1,0 +1,70 @@
+import { formatDecimal, normalizeSymbol } from '@crypto-analyzer/core-events'
+import { createStateStore } from '@crypto-analyzer/portfolio'
+import type { HoldingRecord } from '@crypto-analyzer/portfolio'
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../base-command.js'
+import { parseUserDecimal } from '../../internal/input.js'
+
+export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
+  static override summary =
+    'Save a holding: how much of SYMBOL you hold (replaces an earlier amount).'
+  static override description =
+    'Holdings live in $CRYPTO_ANALYZER_HOME/holdings.json (default ~/.config/crypto-analyzer), written atomically; a running server picks them up. Adding a symbol you already hold sets its new amount and prints the old one.'
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> BTC 0.5',
+    '<%= config.bin %> <%= command.id %> eth 10 --cost 2500',
+  ]
+
+  static override args = {
+    symbol: Args.string({ description: 'Base symbol, e.g. BTC.', required: true }),
+    amount: Args.string({
+      description: 'Amount held, a positive decimal, e.g. 0.5.',
+      required: true,
+    }),
+  }
+
+  static override flags = {
+    cost: Flags.string({
+      description: 'Price paid per unit (cost basis), for unrealized profit and loss.',
+      helpValue: '<price>',
+    }),
+  }
+
+  async run(): Promise<void> {
+    const symbol = normalizeSymbol(this.args.symbol)
+    const amount = formatDecimal(
+      parseUserDecimal(this.args.amount, 'amount', { allowZero: false, example: '0.5' }),
+    )
+    const cost = this.flags.cost
+    const record: HoldingRecord =
+      cost === undefined
+        ? { symbol, amount }
+        : {
+            symbol,
+            amount,
+            costBasis: formatDecimal(
+              parseUserDecimal(cost, 'cost', { allowZero: true, example: '42000' }),
+            ),
+          }
+    const store = createStateStore({ logger: this.packageLogger })
+    let previous: HoldingRecord | undefined
+    try {
+      await store.updateHoldings((current) => {
+        previous = current.find((holding) => holding.symbol === symbol)
+        return previous
+          ? current.map((holding) => (holding.symbol === symbol ? record : holding))
+          : [...current, record]
+      })
+    } finally {
+      store.close()
+    }
+    if (this.flags.json) {
+      this.print(JSON.stringify(record))
+      return
+    }
+    const costText = record.costBasis === undefined ? '' : ` at cost ${record.costBasis}`
+    const was = previous ? ` (was ${previous.amount})` : ''
+    this.print(`Saved ${symbol} ${amount}${costText}${was} in ${store.paths.holdings}`)
+  }
+}

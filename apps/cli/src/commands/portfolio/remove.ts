@@ -1,0 +1,36 @@
+import { CryptoAnalyzerError, normalizeSymbol } from '@crypto-analyzer/core-events'
+import { createStateStore } from '@crypto-analyzer/portfolio'
+import type { HoldingRecord } from '@crypto-analyzer/portfolio'
+import { Args } from '@oclif/core'
+import { BaseCommand } from '../../base-command.js'
+
+export default class PortfolioRemove extends BaseCommand<typeof PortfolioRemove> {
+  static override summary = 'Remove the holding of SYMBOL from the saved portfolio.'
+  static override examples = ['<%= config.bin %> <%= command.id %> BTC']
+
+  static override args = {
+    symbol: Args.string({ description: 'Base symbol, e.g. BTC.', required: true }),
+  }
+
+  async run(): Promise<void> {
+    const symbol = normalizeSymbol(this.args.symbol)
+    const store = createStateStore({ logger: this.packageLogger })
+    let removed: HoldingRecord | undefined
+    try {
+      await store.updateHoldings((current) => {
+        removed = current.find((holding) => holding.symbol === symbol)
+        if (!removed) {
+          throw new CryptoAnalyzerError(
+            'NOT_FOUND',
+            `no ${symbol} holding to remove; "${this.config.bin} portfolio list" shows what you hold`,
+          )
+        }
+        return current.filter((holding) => holding.symbol !== symbol)
+      })
+    } finally {
+      store.close()
+    }
+    if (this.flags.json) this.print(JSON.stringify(removed))
+    else this.print(`Removed ${symbol} (${removed?.amount ?? '?'}) from ${store.paths.holdings}`)
+  }
+}

@@ -1,0 +1,78 @@
+import { parseSymbols, PROVIDERS } from '@crypto-analyzer/core-events'
+import type { ProviderName } from '@crypto-analyzer/core-events'
+import { Errors, Flags } from '@oclif/core'
+
+/** The mock feed's symbols: the default wherever symbols are optional. */
+export const DEFAULT_SYMBOLS: readonly string[] = ['BTC', 'ETH', 'ADA', 'DOT', 'LINK']
+
+const PROVIDER_OPTIONS = PROVIDERS
+
+/** `--symbols btc,ETH` → `['BTC', 'ETH']`, validated by core-events before `run()`. */
+export const symbolsFlag = Flags.custom<string[]>({
+  description: 'Comma-separated base symbols, case-insensitive [default: BTC,ETH,ADA,DOT,LINK].',
+  helpValue: '<list>',
+  parse: (input) => Promise.resolve(parseSymbols(input)),
+})
+
+/** `--provider binance|coinbase|mock`. */
+export const providerFlag = Flags.option({
+  options: PROVIDER_OPTIONS,
+  default: 'mock' as ProviderName,
+  description: 'Price feed provider.',
+})
+
+/** `--fallback coinbase,binance` (comma-separated or repeated): fallback providers in order. */
+export const fallbackFlag = Flags.option({
+  options: PROVIDER_OPTIONS,
+  multiple: true,
+  delimiter: ',',
+  description:
+    'Fallback providers in order: they serve a symbol the primary does not list, or while the primary is down.',
+})
+
+/** Seconds as a positive decimal (`--duration 2.5`), returned in milliseconds. */
+export const secondsFlag = Flags.custom<number>({
+  helpValue: '<s>',
+  parse: (input) => {
+    const seconds = Number(input)
+    if (input.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new Errors.CLIError(
+        `expected a number of seconds greater than 0, got ${JSON.stringify(input)} (e.g. 10 or 0.5)`,
+        { exit: 2 },
+      )
+    }
+    return Promise.resolve(Math.max(1, Math.round(seconds * 1000)))
+  },
+})
+
+/** Drops duplicates and the primary itself from `--fallback`. */
+export function fallbackList(
+  primary: ProviderName,
+  fallback: readonly ProviderName[] | undefined,
+): ProviderName[] {
+  return [...new Set(fallback ?? [])].filter((name) => name !== primary)
+}
+
+/**
+ * An upstream WebSocket URL (`ws://` or `wss://`), like `Flags.url` but checked for the scheme, so
+ * a typo in the flag or its environment variable fails before anything connects.
+ */
+export const wsUrlFlag = Flags.custom({
+  helpValue: '<ws-url>',
+  parse: (input) => {
+    const text = input.trim()
+    let url: URL | undefined
+    try {
+      url = new URL(text)
+    } catch {
+      url = undefined
+    }
+    if (url?.protocol !== 'ws:' && url?.protocol !== 'wss:') {
+      throw new Errors.CLIError(
+        `expected a ws:// or wss:// URL, got ${JSON.stringify(input)} (e.g. ws://127.0.0.1:9443/ws)`,
+        { exit: 2 },
+      )
+    }
+    return Promise.resolve(text)
+  },
+})
