@@ -136,7 +136,13 @@ describe.each(venues)('$name misbehaviour', (venue) => {
     expect(c.isClosed()).toBe(false)
     expect(opened).toBe(false)
 
+    c.send(venue.name === 'binance' ? { method: 'LIST_SUBSCRIPTIONS', id: 9 } : { type: 'x' })
+    await sleep(50)
+    expect(c.texts.length).toBe(frames)
+
     server.resume()
+    // The request sent during the stall is answered after it.
+    await c.next((f) => f['id'] === 9 || f['type'] === 'error', frames)
     await waitFor(() => opened, 'the held handshake to complete')
     await waitFor(() => dataCount(venue, c) > frames, 'data after resume')
     expect(c.texts).not.toContain('during stall')

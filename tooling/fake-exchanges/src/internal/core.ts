@@ -45,6 +45,8 @@ export class Peer<S> {
   readonly state: S
   readonly openedAt: number
   closed = false
+  /** Client messages that arrived during a stall, handled on resume. */
+  readonly heldMessages: string[] = []
   private closing = false
   private readonly socket: WebSocket
   private readonly core: ServerCore<S>
@@ -263,6 +265,11 @@ export class ServerCore<S> {
 
   resume(): void {
     this.stalled = false
+    for (const peer of [...this.peers]) {
+      for (const text of peer.heldMessages.splice(0)) {
+        if (!peer.closed) this.hooks.message(peer, text)
+      }
+    }
     const held = this.held
     this.held = []
     for (const { request, socket, head } of held) {
@@ -296,7 +303,10 @@ export class ServerCore<S> {
     ws.on('error', () => undefined)
     ws.on('message', (data: RawData) => {
       if (!peer.countIncoming()) return
-      this.hooks.message(peer, rawToBuffer(data).toString('utf8'))
+      const text = rawToBuffer(data).toString('utf8')
+      // A hung server reads nothing: requests wait (like bytes in the TCP buffer) until resume().
+      if (this.stalled) peer.heldMessages.push(text)
+      else this.hooks.message(peer, text)
     })
     ws.on('ping', (payload: Buffer) => {
       if (!peer.countIncoming()) return
