@@ -132,7 +132,7 @@ export interface MockProviderOptions {
 export function createMockProvider(options: MockProviderOptions): ProviderAdapter {
   const { clock, sink, interval } = options
   const walkers = options.symbols.map((symbol) => createWalker(options.seed, symbol))
-  let timer: TimerHandle | undefined
+  let timer: TimerHandle = undefined
   let startedAt: number | undefined
   let running = false
   let messages = 0

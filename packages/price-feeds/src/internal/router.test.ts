@@ -1,4 +1,4 @@
-import { Decimal } from '@crypto-analyzer/core-events'
+import { Decimal, silentLogger } from '@crypto-analyzer/core-events'
 import type { FeedStatus, PriceUpdate, ProviderName } from '@crypto-analyzer/core-events'
 import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../test-support/fake-clock.js'
@@ -19,7 +19,7 @@ function setup(
   const router = new FeedRouter({
     providers,
     clock,
-    logger: { error() {}, warn() {}, info() {}, debug() {} },
+    logger: silentLogger,
     staleAfter: STALE,
     failbackAfter: FAILBACK,
     emit: (update) => emitted.push(update),

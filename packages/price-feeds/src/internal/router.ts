@@ -106,7 +106,7 @@ export class FeedRouter {
   private readonly order: ProviderName[]
   private readonly primary: ProviderName
   private readonly symbols = new Map<string, SymbolEntry>()
-  private timer: TimerHandle | undefined
+  private timer: TimerHandle = undefined
   private startedAt = 0
   private running = false
 

@@ -1,0 +1,132 @@
+import { CryptoAnalyzerError } from '@crypto-analyzer/core-events'
+import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
+import { describe, expect, it } from 'vitest'
+import {
+  DEFAULT_PROVIDER_URLS,
+  FeedError,
+  createPriceFeedManager,
+  resolveProviderUrl,
+} from './index.js'
+import { harness } from './test-support/harness.js'
+import { waitFor } from './test-support/wait.js'
+
+describe('resolveProviderUrl', () => {
+  it('prefers the option, then the env variable, then the real exchange', () => {
+    const env = {
+      CRYPTO_ANALYZER_BINANCE_URL: 'ws://127.0.0.1:9001/ws',
+      CRYPTO_ANALYZER_COINBASE_URL: 'ws://127.0.0.1:9002',
+    }
+    expect(resolveProviderUrl('binance', 'wss://example.test/ws', env)).toBe(
+      'wss://example.test/ws',
+    )
+    expect(resolveProviderUrl('binance', undefined, env)).toBe('ws://127.0.0.1:9001/ws')
+    expect(resolveProviderUrl('coinbase', undefined, env)).toBe('ws://127.0.0.1:9002')
+    expect(resolveProviderUrl('binance', undefined, {})).toBe('wss://stream.binance.com:9443/ws')
+    expect(resolveProviderUrl('coinbase', '', { CRYPTO_ANALYZER_COINBASE_URL: '  ' })).toBe(
+      'wss://ws-feed.exchange.coinbase.com',
+    )
+    expect(DEFAULT_PROVIDER_URLS).toEqual({
+      binance: 'wss://stream.binance.com:9443/ws',
+      coinbase: 'wss://ws-feed.exchange.coinbase.com',
+    })
+  })
+
+  it('rejects what is not a ws(s) URL, naming where it came from', () => {
+    expect(() => resolveProviderUrl('binance', 'http://example.test')).toThrow(
+      /the binance URL option must be a ws:\/\/ or wss:\/\/ URL/,
+    )
+    expect(() =>
+      resolveProviderUrl('coinbase', undefined, { CRYPTO_ANALYZER_COINBASE_URL: 'not a url' }),
+    ).toThrow(/env CRYPTO_ANALYZER_COINBASE_URL is not a URL/)
+    let error: unknown
+    try {
+      resolveProviderUrl('binance', 'ftp://x')
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(FeedError)
+    expect(error).toMatchObject({
+      reason: 'invalid-config',
+      code: 'INVALID_CONFIG',
+      provider: 'binance',
+    })
+  })
+})
+
+describe('createPriceFeedManager options', () => {
+  it.each([
+    [{ staleAfter: 0 }, /staleAfter must be an integer >= 1/],
+    [{ staleAfter: 1.5 }, /staleAfter must be an integer >= 1/],
+    [{ failbackAfter: -1 }, /failbackAfter must be an integer >= 0/],
+    [{ quote: 'us dollar' }, /quote "us dollar" is not a currency code/],
+    [
+      { env: { CRYPTO_ANALYZER_QUOTE: 'U$D' } },
+      /env CRYPTO_ANALYZER_QUOTE "U\$D" is not a currency code/,
+    ],
+  ])('rejects %o at once', (options, message) => {
+    expect(() => createPriceFeedManager(options)).toThrow(message)
+    expect(() => createPriceFeedManager(options)).toThrow(CryptoAnalyzerError)
+  })
+
+  it('checks providers and symbols when they are added', () => {
+    const manager = createPriceFeedManager({ env: {} })
+    expect(() => {
+      manager.addProvider('kraken' as 'mock', ['BTC'])
+    }).toThrow(/unknown provider "kraken": use one of binance, coinbase, mock/)
+    expect(() => {
+      manager.addProvider('binance', ['BTC', 'bit coin'])
+    }).toThrow(/invalid symbol "bit coin"/)
+    expect(() => {
+      manager.addProvider('coinbase', [])
+    }).toThrow(FeedError)
+    expect(() => {
+      manager.addProvider('binance', ['BTC'], { isPrimary: true })
+      manager.addProvider('coinbase', ['BTC'], { isPrimary: true })
+    }).toThrow(/binance is already the primary provider/)
+    const badUrl = createPriceFeedManager({ env: { CRYPTO_ANALYZER_BINANCE_URL: 'http://x' } })
+    expect(() => {
+      badUrl.addProvider('binance', ['BTC'])
+    }).toThrow(/env CRYPTO_ANALYZER_BINANCE_URL must be a ws/)
+    // The mock never looks at exchange URLs.
+    expect(() => {
+      badUrl.addProvider('mock', [])
+    }).not.toThrow()
+  })
+
+  it('refuses to start without providers and to add one after start', async () => {
+    const manager = createPriceFeedManager({ env: {}, mock: { seed: 1 } })
+    await expect(manager.start()).rejects.toThrow(/no provider added/)
+    manager.addProvider('mock', ['BTC'])
+    await manager.start()
+    expect(() => {
+      manager.addProvider('mock', ['ETH'])
+    }).toThrow(expect.objectContaining({ reason: 'invalid-state' }) as Error)
+    await manager.stop()
+    await manager.stop()
+  })
+
+  it('merges symbols when a provider is added twice, and makes the first provider primary by default', async () => {
+    const manager = createPriceFeedManager({ env: {}, mock: { seed: 1 } })
+    manager.addProvider('mock', ['BTC'])
+    manager.addProvider('mock', ['eth', 'BTC'])
+    expect(manager.getStatus().providers).toMatchObject([
+      { provider: 'mock', primary: true, symbols: ['BTC', 'ETH'] },
+    ])
+    await manager.start()
+    expect(manager.getStatus().symbols.map((s) => s.symbol)).toEqual(['BTC', 'ETH'])
+    await manager.stop()
+  })
+
+  it('takes the exchange URL and the quote from the environment', async () => {
+    const server = await startFakeBinance({ tickInterval: 50 })
+    const h = harness({
+      env: { CRYPTO_ANALYZER_BINANCE_URL: server.url, CRYPTO_ANALYZER_QUOTE: 'btc' },
+    })
+    h.manager.addProvider('binance', ['BNB'])
+    await h.manager.start()
+    await waitFor(() => h.of('BNB').length > 0, 'BNB priced in BTC')
+    expect(server.subscriptions()).toEqual(['bnbbtc@ticker'])
+    await h.manager.stop()
+    await server.close()
+  })
+})

@@ -1,0 +1,273 @@
+import { formatDecimal } from '@crypto-analyzer/core-events'
+import { startFakeBinance, startFakeCoinbase } from '@crypto-analyzer/fake-exchanges'
+import type { FakeBinance, FakeCoinbase } from '@crypto-analyzer/fake-exchanges'
+import { afterEach, describe, expect, it } from 'vitest'
+import { FeedError } from './index.js'
+import type { PriceFeedManager } from './index.js'
+import { harness } from './test-support/harness.js'
+import { waitFor } from './test-support/wait.js'
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function binance(options: Parameters<typeof startFakeBinance>[0] = {}): Promise<FakeBinance> {
+  const server = await startFakeBinance({ tickInterval: 50, seed: 1, ...options })
+  cleanup.push(() => server.close())
+  return server
+}
+
+async function coinbase(
+  options: Parameters<typeof startFakeCoinbase>[0] = {},
+): Promise<FakeCoinbase> {
+  const server = await startFakeCoinbase({ tickInterval: 50, seed: 2, ...options })
+  cleanup.push(() => server.close())
+  return server
+}
+
+const managed = (manager: PriceFeedManager): PriceFeedManager => {
+  cleanup.push(() => manager.stop())
+  return manager
+}
+
+describe('binance provider', () => {
+  it('subscribes all streams in one SUBSCRIBE and streams normalized tickers under the base symbol', async () => {
+    const server = await binance()
+    const h = harness({ urls: { binance: server.url } })
+    managed(h.manager).addProvider('binance', ['btc', 'ETH'])
+    await h.manager.start()
+    await waitFor(() => h.of('BTC').length >= 2 && h.of('ETH').length >= 2, 'tickers')
+    expect(server.requests[0]).toEqual({
+      method: 'SUBSCRIBE',
+      params: ['btcusdt@ticker', 'ethusdt@ticker'],
+      id: 1,
+    })
+    expect(server.requests).toHaveLength(1)
+    expect(h.updates.every((u) => u.source === 'binance')).toBe(true)
+
+    server.emitTicker('btcusdt@ticker', {
+      c: '65000.123456789012345678',
+      p: '-12.5',
+      P: '-0.019',
+      v: '12345.00000001',
+    })
+    await waitFor(
+      () => h.of('BTC').some((u) => u.price.equals('65000.123456789012345678')),
+      'exact ticker',
+    )
+    const exact = h.of('BTC').find((u) => u.price.equals('65000.123456789012345678'))
+    expect(exact && formatDecimal(exact.price)).toBe('65000.123456789012345678')
+    expect(exact && formatDecimal(exact.change24h)).toBe('-12.5')
+    expect(exact && formatDecimal(exact.changePercent24h)).toBe('-0.019')
+    expect(exact && formatDecimal(exact.volume24h)).toBe('12345.00000001')
+    expect(h.manager.getLatest('BTC')?.source).toBe('binance')
+    const status = h.manager.getStatus().providers[0]
+    expect(status).toMatchObject({ provider: 'binance', state: 'connected', droppedFrames: 0 })
+    expect(status?.messagesReceived).toBeGreaterThan(3)
+    expect(h.statuses.map((s) => s.state)).toEqual(['connecting', 'connected'])
+  })
+
+  it('uses the quote option for the stream names', async () => {
+    const server = await binance()
+    const h = harness({ urls: { binance: server.url }, quote: 'btc' })
+    managed(h.manager).addProvider('binance', ['BNB'])
+    await h.manager.start()
+    await waitFor(() => h.of('BNB').length > 0, 'BNBBTC ticker')
+    expect(server.subscriptions()).toEqual(['bnbbtc@ticker'])
+  })
+
+  it('drops and counts malformed frames of every kind and goes on', async () => {
+    const server = await binance({ tickInterval: 0 })
+    const h = harness({ urls: { binance: server.url } })
+    managed(h.manager).addProvider('binance', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => server.subscriptions().length === 1, 'subscription')
+    const good = {
+      e: '24hrTicker',
+      E: Date.now(),
+      s: 'BTCUSDT',
+      p: '1',
+      P: '0.1',
+      c: '100',
+      v: '5',
+      b: '99',
+      a: '101',
+    }
+    const bad = [
+      'not json',
+      '{"e":"24hrTicker"',
+      '"just a string"',
+      'null',
+      JSON.stringify({ ...good, c: 100 }), // number where a string belongs
+      JSON.stringify({ ...good, c: '-100' }), // negative price
+      JSON.stringify({ ...good, c: '0' }), // zero price
+      JSON.stringify({ ...good, v: '-1' }), // negative volume
+      JSON.stringify({ ...good, p: undefined }), // missing change
+      JSON.stringify({ ...good, E: 'yesterday' }), // wrong-typed time
+      JSON.stringify({ ...good, s: 'FOOUSDT' }), // market not subscribed
+      JSON.stringify({ stream: 'btcusdt@ticker', data: 'x' }),
+    ]
+    for (const frame of bad) server.sendRaw(frame)
+    server.sendRaw(JSON.stringify({ ...good, c: '123.45' }))
+    await waitFor(() => h.of('BTC').length === 1, 'the good frame after the bad ones')
+    expect(formatDecimal(h.updates[0]?.price ?? h.updates[0]!.price)).toBe('123.45')
+    expect(h.manager.getStatus().providers[0]?.droppedFrames).toBe(bad.length)
+    expect(h.errors).toEqual([])
+  })
+
+  it('reports a rejected symbol as FeedError with the exchange message and keeps the others', async () => {
+    const server = await binance({ markets: ['BTCUSDT', 'ETHUSDT', 'ADAUSDT', 'DOTUSDT'] })
+    server.rejectSymbols(['ethusdt@ticker'])
+    const h = harness({ urls: { binance: server.url } })
+    // ETH is refused by rejectSymbols, XYZ is not listed at all.
+    managed(h.manager).addProvider('binance', ['BTC', 'ETH', 'ADA', 'XYZ', 'DOT'])
+    await h.manager.start()
+    await waitFor(() => h.errors.length === 2, 'two rejections')
+    await waitFor(() => ['BTC', 'ADA', 'DOT'].every((s) => h.of(s).length > 0), 'the others')
+    for (const error of h.errors) {
+      expect(error).toBeInstanceOf(FeedError)
+      expect(error).toMatchObject({
+        reason: 'subscription-rejected',
+        code: 'SUBSCRIPTION_REJECTED',
+        provider: 'binance',
+      })
+      expect(error.message).toContain('Invalid request: invalid stream')
+    }
+    expect(h.errors.map((e) => e.symbol).sort()).toEqual(['ETH', 'XYZ'])
+    expect(server.subscriptions().sort()).toEqual([
+      'adausdt@ticker',
+      'btcusdt@ticker',
+      'dotusdt@ticker',
+    ])
+    expect(h.manager.getStatus().providers[0]?.unavailableSymbols.sort()).toEqual(['ETH', 'XYZ'])
+    expect(h.of('ETH')).toEqual([])
+  })
+
+  it('resubscribes after the connection drops', async () => {
+    const server = await binance()
+    const h = harness({ urls: { binance: server.url } })
+    managed(h.manager).addProvider('binance', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => h.of('BTC').length > 0, 'first ticker')
+    server.closeAll()
+    await waitFor(() => server.requests.length === 2, 'a second SUBSCRIBE')
+    const count = h.of('BTC').length
+    await waitFor(() => h.of('BTC').length > count + 2, 'tickers after the reconnect')
+    expect(server.requests[1]).toMatchObject({ method: 'SUBSCRIBE', params: ['btcusdt@ticker'] })
+    expect(h.manager.getStatus().providers[0]?.reconnects).toBeGreaterThanOrEqual(1)
+    expect(h.statuses.map((s) => s.state)).toContain('reconnecting')
+  })
+
+  it('reconnects at once on serverShutdown', async () => {
+    const server = await binance()
+    const h = harness({ urls: { binance: server.url }, stream: { reconnectDelay: 5000 } })
+    managed(h.manager).addProvider('binance', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => h.of('BTC').length > 0, 'first ticker')
+    server.serverShutdown()
+    await waitFor(() => server.requests.length === 2, 'resubscribe after serverShutdown')
+    expect(h.manager.getStatus().providers[0]?.reconnects).toBe(1)
+  })
+
+  it('streams from a combined-stream URL too', async () => {
+    const server = await binance()
+    const h = harness({ urls: { binance: server.url.replace(/\/ws$/, '/stream') } })
+    managed(h.manager).addProvider('binance', ['ETH'])
+    await h.manager.start()
+    await waitFor(() => h.of('ETH').length > 1, 'wrapped tickers')
+    expect(h.manager.getStatus().providers[0]?.droppedFrames).toBe(0)
+  })
+})
+
+describe('coinbase provider', () => {
+  it('subscribes ticker and heartbeat on open and derives change from open_24h', async () => {
+    const server = await coinbase({ tickInterval: 0 })
+    const h = harness({ urls: { coinbase: server.url } })
+    managed(h.manager).addProvider('coinbase', ['BTC', 'ETH'])
+    await h.manager.start()
+    await waitFor(() => server.subscriptions().length === 2, 'subscriptions')
+    expect(server.requests[0]).toEqual({
+      type: 'subscribe',
+      product_ids: ['BTC-USD', 'ETH-USD'],
+      channels: ['ticker', 'heartbeat'],
+    })
+    const before = h.of('ETH').length
+    server.emitTicker('ETH-USD', { price: '3210.55', open_24h: '3100.10', volume_24h: '1234.5678' })
+    await waitFor(() => h.of('ETH').length > before, 'the ETH ticker')
+    const update = h.of('ETH').at(-1)
+    expect(update && formatDecimal(update.price)).toBe('3210.55')
+    expect(update && formatDecimal(update.change24h)).toBe('110.45')
+    // 110.45 / 3100.10 × 100 = 3.56278829…
+    expect(update && formatDecimal(update.changePercent24h)).toBe('3.5628')
+    expect(update && formatDecimal(update.volume24h)).toBe('1234.5678')
+    expect(update?.source).toBe('coinbase')
+  })
+
+  it('discards a ticker whose sequence is not above the last one', async () => {
+    const server = await coinbase({ tickInterval: 0 })
+    const h = harness({ urls: { coinbase: server.url } })
+    managed(h.manager).addProvider('coinbase', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => server.subscriptions().length === 1, 'subscription')
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '100' })
+    await waitFor(() => h.of('BTC').some((u) => u.price.equals(100)), 'the high sequence')
+    server.emitTicker('BTC-USD', { sequence: 8_999_999_999_999, price: '99' })
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '98' })
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_001, price: '101' })
+    await waitFor(() => h.of('BTC').some((u) => u.price.equals(101)), 'the next sequence')
+    expect(h.of('BTC').filter((u) => u.price.lessThan(100))).toEqual([])
+    expect(h.manager.getStatus().providers[0]?.outOfOrder).toBe(2)
+  })
+
+  it('reports a rejected product with the exchange reason and keeps the others', async () => {
+    const server = await coinbase()
+    server.rejectProducts(['ETH-USD'])
+    const h = harness({ urls: { coinbase: server.url } })
+    managed(h.manager).addProvider('coinbase', ['BTC', 'ETH', 'DOGE'])
+    await h.manager.start()
+    await waitFor(() => h.errors.length === 2, 'two rejections')
+    await waitFor(() => h.of('BTC').length > 2, 'BTC tickers')
+    expect(h.errors.map((e) => [e.reason, e.symbol]).sort()).toEqual([
+      ['subscription-rejected', 'DOGE'],
+      ['subscription-rejected', 'ETH'],
+    ])
+    expect(h.errors.find((e) => e.symbol === 'ETH')?.message).toBe(
+      'coinbase rejected ETH (ETH-USD): Failed to subscribe: ETH-USD is not a valid product',
+    )
+    expect(server.subscriptions()).toEqual(['BTC-USD'])
+  })
+
+  it('surfaces an error frame about no symbol as an exchange-error', async () => {
+    const server = await coinbase()
+    const h = harness({ urls: { coinbase: server.url } })
+    managed(h.manager).addProvider('coinbase', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => h.of('BTC').length > 0, 'BTC')
+    server.sendRaw('{"type":"error","message":"error message"}')
+    await waitFor(() => h.errors.length === 1, 'the error')
+    expect(h.errors[0]).toMatchObject({
+      reason: 'exchange-error',
+      provider: 'coinbase',
+      message: 'coinbase: error message',
+    })
+    const count = h.of('BTC').length
+    await waitFor(() => h.of('BTC').length > count, 'more tickers after the error')
+  })
+
+  it('resubscribes after a restart and closes its socket on stop', async () => {
+    const server = await coinbase()
+    const h = harness({ urls: { coinbase: server.url } })
+    h.manager.addProvider('coinbase', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => h.of('BTC').length > 0, 'BTC')
+    await server.restart()
+    await waitFor(() => server.requests.length === 2, 'the second subscribe')
+    const count = h.of('BTC').length
+    await waitFor(() => h.of('BTC').length > count, 'tickers after the restart')
+    await h.manager.stop()
+    await waitFor(() => server.connectionCount === 0, 'the socket closed')
+    expect(h.statuses.at(-1)).toMatchObject({ provider: 'coinbase', state: 'stopped' })
+    expect(h.manager.getStatus().providers[0]?.state).toBe('stopped')
+  })
+})
