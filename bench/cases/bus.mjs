@@ -31,6 +31,7 @@ export async function run({ quick }) {
     }
     const measured = await compare({
       repetitions,
+      warmup: true,
       ours: () => {
         const bus = createEventBus({ historySize: 1000 })
         bus.start()
@@ -84,6 +85,7 @@ export async function run({ quick }) {
         unit: 'events/s',
         higherIsBetter: true,
         baselineName: 'raw RxJS Subject + filter()',
+        target: { min: 0.7 },
         ...measured,
       }),
     )
