@@ -1,0 +1,12 @@
+export { WsServerError } from './errors.js'
+export type { WsServerErrorReason } from './errors.js'
+export { createWsServer } from './server.js'
+export type {
+  CloseReason,
+  FeedStatusSource,
+  ProviderStatusLike,
+  RateLimitOptions,
+  WsServer,
+  WsServerOptions,
+  WsServerStats,
+} from './types.js'

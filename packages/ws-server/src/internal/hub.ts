@@ -1,0 +1,661 @@
+import { Socket } from 'node:net'
+import {
+  EventType,
+  decodeClientMessage,
+  encodeAlertTriggered,
+  encodeError,
+  encodeFeedStatus,
+  encodePong,
+  encodePortfolioUpdate,
+  encodePriceData,
+  encodePriceUpdate,
+  encodeRoomEvent,
+} from '@crypto-analyzer/core-events'
+import type {
+  AlertEvent,
+  AnyStreamEvent,
+  FeedStatus,
+  PortfolioSnapshot,
+  PriceUpdate,
+  Room as RoomName,
+  TimerHandle,
+  WireErrorCode,
+} from '@crypto-analyzer/core-events'
+import type { WebSocket } from 'ws'
+import type { CloseReason, WsServerStats } from '../types.js'
+import {
+  KIND_ALERT,
+  KIND_CONTROL,
+  KIND_FEED_STATUS,
+  KIND_NAMES,
+  KIND_PORTFOLIO,
+  KIND_PRICE,
+  makeEntry,
+  payloadOf,
+} from './frame.js'
+import type { Entry } from './frame.js'
+import type { ResolvedOptions } from './options.js'
+import { RateLimiter } from './rate-limiter.js'
+import { Room } from './room.js'
+import type { Member } from './room.js'
+
+const OPEN = 1
+
+const CLOSE_CODES: Record<CloseReason, number> = {
+  shutdown: 1001,
+  rate_limited: 1008,
+  message_too_big: 1009,
+  heartbeat_timeout: 1006,
+  hard_limit: 1013,
+  stuck: 1013,
+}
+
+const CLOSE_TEXT: Record<CloseReason, string> = {
+  shutdown: 'server shutting down',
+  rate_limited: 'too many messages',
+  message_too_big: 'message too big',
+  heartbeat_timeout: 'no pong',
+  hard_limit: 'client too slow',
+  stuck: 'client too slow',
+}
+
+const CLOSE_REASONS = Object.keys(CLOSE_CODES) as CloseReason[]
+
+export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [
+  'invalid_json',
+  'invalid_message',
+  'unknown_type',
+  'unknown_room',
+  'too_many_rooms',
+  'rate_limited',
+]
+
+/** Plain numbers, bumped on hot paths; `/metrics` and `stats()` read them. */
+export interface Counters {
+  messagesIn: number
+  /** Indexed by {@link Kind}. */
+  readonly out: number[]
+  conflated: number
+  dropped: number
+  /** Client messages ignored while over the rate limit. */
+  rateDropped: number
+  /** Bus events that could not be encoded. */
+  encodeErrors: number
+  maxBuffered: number
+  accepted: number
+  readonly closed: Record<CloseReason, number>
+  readonly wireErrors: Record<WireErrorCode, number>
+  readonly rejected: Record<string, number>
+}
+
+/** Receives every price update as it is sent, for the latency histograms. */
+export type PriceObserver = (update: PriceUpdate, sentAt: number) => void
+
+/** One client connection: its rooms, rate limiter, and the slow-consumer state. */
+export class Connection implements Member {
+  readonly rooms = new Set<Room>()
+  readonly limiter: RateLimiter
+  readonly done: Promise<void>
+  alive = true
+  /** Above the soft limit: room messages wait in `pending`, newest per key. */
+  lagging = false
+  laggingSince = 0
+  overHardSince: number | undefined
+  /** The server decided to close it (or it is closed): nothing more is sent. */
+  closing = false
+  pending: Map<Room, Map<string, Entry>> | undefined
+  terminateTimer: TimerHandle
+  resolveDone: () => void = () => undefined
+  /**
+   * The TCP socket under `ws`, when frames may be written to it directly: ws writes its own
+   * frames to it synchronously (no compression negotiated, nothing queued), so writing prepared
+   * frames there keeps one order for everything sent.
+   */
+  private readonly socket: Socket | undefined
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly ip: string,
+    private readonly hub: Hub,
+  ) {
+    const options = hub.options
+    this.limiter = new RateLimiter(options.rateMessages, options.rateWindow, options.rateGrace)
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve
+    })
+    const socket = (ws as unknown as { _socket?: unknown })._socket
+    this.socket =
+      options.preparedFrames && socket instanceof Socket && ws.extensions === ''
+        ? socket
+        : undefined
+  }
+
+  deliver(room: Room, entry: Entry): void {
+    if (this.closing) return
+    if (this.lagging) {
+      this.defer(room, entry)
+      return
+    }
+    const buffered = this.ws.bufferedAmount
+    const counters = this.hub.counters
+    if (buffered > counters.maxBuffered) counters.maxBuffered = buffered
+    if (buffered > this.hub.options.softLimit) {
+      this.hub.startLagging(this)
+      this.defer(room, entry)
+      return
+    }
+    this.write(entry)
+  }
+
+  private write(entry: Entry): void {
+    if (this.ws.readyState !== OPEN) return
+    const socket = this.socket
+    if (socket === undefined) {
+      this.ws.send(payloadOf(entry), { binary: false })
+    } else {
+      if (socket.destroyed) return
+      socket.write(entry.frame)
+    }
+    ;(this.hub.counters.out[entry.kind] as number)++
+  }
+
+  /** A direct answer (room event, pong, error); dropped while above the hard limit. */
+  reply(text: string): void {
+    if (this.closing || this.ws.readyState !== OPEN) return
+    const { counters, options } = this.hub
+    if (this.ws.bufferedAmount > options.hardLimit) {
+      counters.dropped++
+      return
+    }
+    this.ws.send(text)
+    ;(counters.out[KIND_CONTROL] as number)++
+    const buffered = this.ws.bufferedAmount
+    if (buffered > counters.maxBuffered) counters.maxBuffered = buffered
+    if (!this.lagging && buffered > options.softLimit) this.hub.startLagging(this)
+  }
+
+  private defer(room: Room, entry: Entry): void {
+    const pending = (this.pending ??= new Map<Room, Map<string, Entry>>())
+    let queue = pending.get(room)
+    if (queue === undefined) {
+      queue = new Map()
+      pending.set(room, queue)
+    }
+    const counters = this.hub.counters
+    if (queue.delete(entry.key)) {
+      counters.conflated++
+    } else if (queue.size >= this.hub.maxPending) {
+      const oldest = queue.keys().next()
+      if (oldest.done !== true) queue.delete(oldest.value)
+      counters.dropped++
+    }
+    queue.set(entry.key, entry)
+  }
+
+  /** Sends what waited while lagging, room by room in seq order; stops deferring. */
+  flush(): void {
+    const pending = this.pending
+    this.pending = undefined
+    this.lagging = false
+    this.overHardSince = undefined
+    if (pending === undefined) return
+    for (const [room, queue] of pending) {
+      if (!this.rooms.has(room)) continue
+      for (const entry of queue.values()) this.deliver(room, entry)
+    }
+  }
+}
+
+interface Rooms {
+  readonly prices: Room
+  readonly portfolio: Room
+  readonly alerts: Room
+  readonly status: Room
+  readonly symbols: ReadonlyMap<string, Room>
+}
+
+/**
+ * The fan-out core: rooms fed from bus events, connections, rate and backpressure rules, the
+ * heartbeat. Every frame is built once per room message; a broadcast is one write per member.
+ */
+export class Hub {
+  readonly counters: Counters = {
+    messagesIn: 0,
+    out: KIND_NAMES.map(() => 0),
+    conflated: 0,
+    dropped: 0,
+    rateDropped: 0,
+    encodeErrors: 0,
+    maxBuffered: 0,
+    accepted: 0,
+    closed: Object.fromEntries(CLOSE_REASONS.map((reason) => [reason, 0])) as Record<
+      CloseReason,
+      number
+    >,
+    wireErrors: Object.fromEntries(WIRE_ERROR_CODES.map((code) => [code, 0])) as Record<
+      WireErrorCode,
+      number
+    >,
+    rejected: {},
+  }
+  readonly connections = new Set<Connection>()
+  readonly lagging = new Set<Connection>()
+  readonly rooms: Rooms
+  /** Most messages one lagging client keeps per room (one per symbol is the usual need). */
+  readonly maxPending: number
+  /** When the last price update was sent, for `/health` without a feed source. */
+  lastPriceAt: number | undefined
+  closing = false
+  priceObserver: PriceObserver | undefined
+  private backpressureTimer: TimerHandle
+  private heartbeatTimer: TimerHandle
+
+  constructor(readonly options: ResolvedOptions) {
+    const { historySize, symbolHistorySize, alertSnapshotSize, symbols } = options
+    this.rooms = {
+      prices: new Room('prices', 'prices', historySize),
+      portfolio: new Room('portfolio', 'portfolio', historySize, 1),
+      alerts: new Room('alerts', 'alerts', historySize, alertSnapshotSize),
+      status: new Room('status', 'status', historySize),
+      symbols: new Map(
+        symbols.map((symbol) => [
+          symbol,
+          new Room(`prices:${symbol}`, 'prices', symbolHistorySize, 1),
+        ]),
+      ),
+    }
+    this.maxPending = Math.max(256, symbols.length * 2)
+    if (options.heartbeatInterval > 0) {
+      this.heartbeatTimer = options.clock.setInterval(() => {
+        this.heartbeat()
+      }, options.heartbeatInterval)
+    }
+  }
+
+  /** Every room, fixed ones first. */
+  allRooms(): Room[] {
+    const { prices, portfolio, alerts, status, symbols } = this.rooms
+    return [prices, portfolio, alerts, status, ...symbols.values()]
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Bus events → room messages
+
+  handleEvent(event: AnyStreamEvent): void {
+    try {
+      switch (event.type) {
+        case EventType.PRICE_UPDATE:
+          this.onPrice(event.data)
+          break
+        case EventType.PORTFOLIO_UPDATE:
+          this.onPortfolio(event.data)
+          break
+        case EventType.ALERT_TRIGGERED:
+          this.onAlert(event.data)
+          break
+        case EventType.FEED_STATUS:
+          this.onFeedStatus(event.data)
+          break
+        default:
+          break
+      }
+    } catch (error) {
+      this.counters.encodeErrors++
+      this.options.logger.debug(
+        { err: error, eventId: event.id, eventType: event.type },
+        'ws-server could not encode an event; skipped it',
+      )
+    }
+  }
+
+  private onPrice(update: PriceUpdate): void {
+    const sentAt = this.options.clock.now()
+    const data = encodePriceData(update)
+    const prices = this.rooms.prices
+    const seq = prices.seq + 1
+    prices.publish(
+      makeEntry(seq, encodePriceUpdate(update, { seq, sentAt }, data), update.symbol, KIND_PRICE),
+    )
+    const room = this.rooms.symbols.get(update.symbol)
+    if (room !== undefined) {
+      const roomSeq = room.seq + 1
+      room.publish(
+        makeEntry(
+          roomSeq,
+          encodePriceUpdate(update, { seq: roomSeq, sentAt }, data),
+          '',
+          KIND_PRICE,
+        ),
+      )
+    }
+    this.lastPriceAt = sentAt
+    this.priceObserver?.(update, sentAt)
+  }
+
+  private onPortfolio(snapshot: PortfolioSnapshot): void {
+    const room = this.rooms.portfolio
+    const seq = room.seq + 1
+    const sentAt = this.options.clock.now()
+    room.publish(
+      makeEntry(seq, encodePortfolioUpdate(snapshot, { seq, sentAt }), '', KIND_PORTFOLIO),
+    )
+  }
+
+  private onAlert(alert: AlertEvent): void {
+    const room = this.rooms.alerts
+    const seq = room.seq + 1
+    const sentAt = this.options.clock.now()
+    // Alerts are events, not state: each one is its own key, so none replaces another.
+    room.publish(makeEntry(seq, encodeAlertTriggered(alert, { seq, sentAt }), `${seq}`, KIND_ALERT))
+  }
+
+  onFeedStatus(status: FeedStatus): void {
+    const room = this.rooms.status
+    const seq = room.seq + 1
+    const sentAt = this.options.clock.now()
+    room.publish(
+      makeEntry(seq, encodeFeedStatus(status, { seq, sentAt }), status.provider, KIND_FEED_STATUS),
+    )
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Connections
+
+  open(ws: WebSocket, ip: string): Connection {
+    const connection = new Connection(ws, ip, this)
+    this.connections.add(connection)
+    this.counters.accepted++
+    ws.on('pong', () => {
+      connection.alive = true
+    })
+    if (this.closing) this.kill(connection, 'shutdown')
+    return connection
+  }
+
+  /** The socket is closed (by either side): forget the connection. */
+  closed(connection: Connection): void {
+    if (connection.terminateTimer !== undefined) {
+      this.options.clock.clearTimeout(connection.terminateTimer)
+      connection.terminateTimer = undefined
+    }
+    connection.closing = true
+    this.detach(connection)
+    this.connections.delete(connection)
+    connection.resolveDone()
+  }
+
+  /** ws closed the connection itself (1009 for an oversized frame) or the socket failed. */
+  failed(connection: Connection, error: unknown): void {
+    const code = (error as { code?: unknown } | undefined)?.code
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !connection.closing) {
+      this.counters.closed.message_too_big++
+    }
+    this.options.logger.debug({ err: error, ip: connection.ip }, 'ws-server client socket error')
+    if (connection.closing) return
+    connection.closing = true
+    this.detach(connection)
+    this.scheduleTerminate(connection)
+  }
+
+  private detach(connection: Connection): void {
+    for (const room of connection.rooms) room.members.delete(connection)
+    connection.rooms.clear()
+    connection.pending = undefined
+    connection.lagging = false
+    this.lagging.delete(connection)
+  }
+
+  private scheduleTerminate(connection: Connection): void {
+    if (connection.terminateTimer !== undefined) return
+    connection.terminateTimer = this.options.clock.setTimeout(() => {
+      connection.terminateTimer = undefined
+      connection.ws.terminate()
+    }, this.options.closeTimeout)
+  }
+
+  /** Closes a connection for a reason, then cuts it if the peer does not finish the handshake. */
+  kill(connection: Connection, reason: CloseReason): void {
+    if (connection.closing) return
+    connection.closing = true
+    this.counters.closed[reason]++
+    this.detach(connection)
+    this.options.logger.debug({ ip: connection.ip, reason }, 'ws-server closing a client')
+    if (reason === 'heartbeat_timeout') {
+      connection.ws.terminate()
+      return
+    }
+    try {
+      connection.ws.close(CLOSE_CODES[reason], CLOSE_TEXT[reason])
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'ws-server close failed; cutting the socket')
+    }
+    this.scheduleTerminate(connection)
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Client messages
+
+  message(connection: Connection, data: unknown): void {
+    this.counters.messagesIn++
+    if (connection.closing) return
+    const options = this.options
+    const verdict = connection.limiter.hit(options.clock.now())
+    if (verdict === 'warn') {
+      this.sendError(
+        connection,
+        'rate_limited',
+        `more than ${options.rateMessages} messages in ${options.rateWindow / 1000} s; slow down or the connection is closed`,
+      )
+      this.counters.rateDropped++
+      return
+    }
+    if (verdict === 'drop') {
+      this.counters.rateDropped++
+      return
+    }
+    if (verdict === 'close') {
+      this.kill(connection, 'rate_limited')
+      return
+    }
+    if (typeof data !== 'string') {
+      this.sendError(
+        connection,
+        'invalid_message',
+        'binary frames are not supported; send JSON text, e.g. {"type":"ping"}',
+      )
+      return
+    }
+    const decoded = decodeClientMessage(data)
+    if (!decoded.ok) {
+      this.sendError(connection, decoded.error.code, decoded.error.message)
+      return
+    }
+    const message = decoded.value
+    switch (message.type) {
+      case 'ping':
+        connection.reply(encodePong(options.clock.now()))
+        break
+      case 'join_room':
+        this.join(connection, message.room, message.since)
+        break
+      case 'leave_room':
+        this.leave(connection, message.room)
+        break
+    }
+  }
+
+  private sendError(connection: Connection, code: WireErrorCode, message: string): void {
+    this.counters.wireErrors[code]++
+    connection.reply(encodeError({ code, message }, this.options.clock.now()))
+  }
+
+  private resolveRoom(name: RoomName): Room | undefined {
+    if (name.symbol !== undefined) return this.rooms.symbols.get(name.symbol)
+    switch (name.kind) {
+      case 'prices':
+        return this.rooms.prices
+      case 'portfolio':
+        return this.rooms.portfolio
+      case 'alerts':
+        return this.rooms.alerts
+      case 'status':
+        return this.rooms.status
+    }
+  }
+
+  private unknownRoom(connection: Connection, name: RoomName): void {
+    this.sendError(
+      connection,
+      'unknown_room',
+      `this server does not stream ${name.symbol ?? name.name}; streamed symbols: ${this.options.symbols.join(', ') || 'none'}`,
+    )
+  }
+
+  private join(connection: Connection, name: RoomName, since: number | undefined): void {
+    const room = this.resolveRoom(name)
+    if (room === undefined) {
+      this.unknownRoom(connection, name)
+      return
+    }
+    if (!connection.rooms.has(room) && connection.rooms.size >= this.options.maxRooms) {
+      this.sendError(
+        connection,
+        'too_many_rooms',
+        `a client may be in at most ${this.options.maxRooms} rooms; leave one first`,
+      )
+      return
+    }
+    connection.rooms.add(room)
+    room.members.add(connection)
+    connection.reply(encodeRoomEvent('room_joined', room.name, this.options.clock.now()))
+    const entries = (since === undefined ? undefined : room.replay(since)) ?? room.snapshot()
+    for (const entry of entries) connection.deliver(room, entry)
+  }
+
+  private leave(connection: Connection, name: RoomName): void {
+    const room = this.resolveRoom(name)
+    if (room === undefined) {
+      this.unknownRoom(connection, name)
+      return
+    }
+    connection.rooms.delete(room)
+    room.members.delete(connection)
+    connection.pending?.delete(room)
+    connection.reply(encodeRoomEvent('room_left', room.name, this.options.clock.now()))
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Backpressure and heartbeat
+
+  startLagging(connection: Connection): void {
+    connection.lagging = true
+    connection.laggingSince = this.options.clock.now()
+    this.lagging.add(connection)
+    if (this.backpressureTimer === undefined && !this.closing) {
+      this.backpressureTimer = this.options.clock.setInterval(() => {
+        this.checkLagging()
+      }, this.options.backpressureInterval)
+    }
+  }
+
+  /** Flushes clients that drained, cuts clients that stay above the hard limit or never drain. */
+  checkLagging(): void {
+    const { clock, softLimit, hardLimit, hardLimitGrace, stuckTimeout } = this.options
+    const now = clock.now()
+    for (const connection of [...this.lagging]) {
+      if (connection.closing) {
+        this.lagging.delete(connection)
+        continue
+      }
+      const buffered = connection.ws.bufferedAmount
+      if (buffered > this.counters.maxBuffered) this.counters.maxBuffered = buffered
+      if (buffered > hardLimit) {
+        connection.overHardSince ??= now
+        if (now - connection.overHardSince >= hardLimitGrace) {
+          this.kill(connection, 'hard_limit')
+          continue
+        }
+      } else {
+        connection.overHardSince = undefined
+      }
+      if (buffered <= softLimit / 2) {
+        this.lagging.delete(connection)
+        connection.flush()
+      } else if (now - connection.laggingSince >= stuckTimeout) {
+        this.kill(connection, 'stuck')
+      }
+    }
+    this.stopBackpressureTimerIfIdle()
+  }
+
+  private stopBackpressureTimerIfIdle(): void {
+    if (this.lagging.size === 0 && this.backpressureTimer !== undefined) {
+      this.options.clock.clearInterval(this.backpressureTimer)
+      this.backpressureTimer = undefined
+    }
+  }
+
+  private heartbeat(): void {
+    for (const connection of this.connections) {
+      if (connection.closing) continue
+      if (!connection.alive) {
+        this.kill(connection, 'heartbeat_timeout')
+        continue
+      }
+      connection.alive = false
+      try {
+        connection.ws.ping()
+      } catch (error) {
+        this.options.logger.debug({ err: error }, 'ws-server ping failed')
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Shutdown and stats
+
+  /** Sends 1001 to every client and resolves when all are gone (cut after `shutdownTimeout`). */
+  async shutdown(): Promise<void> {
+    this.closing = true
+    const { clock } = this.options
+    if (this.heartbeatTimer !== undefined) clock.clearInterval(this.heartbeatTimer)
+    this.heartbeatTimer = undefined
+    if (this.backpressureTimer !== undefined) clock.clearInterval(this.backpressureTimer)
+    this.backpressureTimer = undefined
+    const connections = [...this.connections]
+    for (const connection of connections) this.kill(connection, 'shutdown')
+    if (connections.length === 0) return
+    const cut = clock.setTimeout(() => {
+      for (const connection of this.connections) connection.ws.terminate()
+    }, this.options.shutdownTimeout)
+    await Promise.all(connections.map((connection) => connection.done))
+    clock.clearTimeout(cut)
+  }
+
+  stats(): WsServerStats {
+    const rooms: Record<string, number> = {}
+    for (const room of this.allRooms()) {
+      if (room.members.size > 0) rooms[room.name] = room.members.size
+    }
+    let bufferedBytes = 0
+    let clients = 0
+    for (const connection of this.connections) {
+      bufferedBytes += connection.ws.bufferedAmount
+      if (!connection.closing) clients++
+    }
+    const counters = this.counters
+    return {
+      clients,
+      rooms,
+      messagesIn: counters.messagesIn,
+      messagesOut: counters.out.reduce((sum, value) => sum + value, 0),
+      conflated: counters.conflated,
+      dropped: counters.dropped,
+      laggingClients: this.lagging.size,
+      bufferedBytes,
+      maxBufferedBytes: counters.maxBuffered,
+      closed: { ...counters.closed },
+      rejected: { ...counters.rejected },
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { RoomKind } from '@crypto-analyzer/core-events'
+import type { Entry } from './frame.js'
+
+/** Who a room delivers to; implemented by the connection class. */
+export interface Member {
+  deliver(room: Room, entry: Entry): void
+}
+
+/**
+ * A room stream: its own `seq`, a bounded history for `since` replay, the latest message per key
+ * (the state a joining client gets at once) and its members.
+ */
+export class Room {
+  readonly name: string
+  readonly kind: RoomKind
+  readonly members = new Set<Member>()
+  /** The seq of the newest message, 0 before the first. */
+  seq = 0
+  private readonly history: (Entry | undefined)[]
+  private historyStart = 0
+  private historyLength = 0
+  /** Latest message per key, in seq order (a key is deleted and re-set on every update). */
+  private readonly latest = new Map<string, Entry>()
+  private readonly latestLimit: number
+
+  constructor(name: string, kind: RoomKind, historySize: number, latestLimit = Infinity) {
+    this.name = name
+    this.kind = kind
+    this.history = new Array<Entry | undefined>(historySize)
+    this.latestLimit = latestLimit
+  }
+
+  /** Stores a message made with `seq + 1` as the room's newest and sends it to every member. */
+  publish(entry: Entry): void {
+    this.seq = entry.seq
+    const capacity = this.history.length
+    if (capacity > 0) {
+      if (this.historyLength < capacity) {
+        this.history[(this.historyStart + this.historyLength) % capacity] = entry
+        this.historyLength++
+      } else {
+        this.history[this.historyStart] = entry
+        this.historyStart = (this.historyStart + 1) % capacity
+      }
+    }
+    if (this.latestLimit > 0) {
+      this.latest.delete(entry.key)
+      this.latest.set(entry.key, entry)
+      if (this.latest.size > this.latestLimit) {
+        const oldest = this.latest.keys().next()
+        if (oldest.done !== true) this.latest.delete(oldest.value)
+      }
+    }
+    for (const member of this.members) member.deliver(this, entry)
+  }
+
+  /** The room's latest state: the newest message per key, in seq order. */
+  snapshot(): Entry[] {
+    return [...this.latest.values()]
+  }
+
+  /**
+   * The messages after `since`, or `undefined` when the history no longer has all of them (or
+   * `since` is ahead of this room, e.g. from before a server restart).
+   */
+  replay(since: number): Entry[] | undefined {
+    if (since > this.seq) return undefined
+    if (since === this.seq) return []
+    const capacity = this.history.length
+    if (this.historyLength === 0) return undefined
+    const oldest = this.history[this.historyStart]
+    if (oldest === undefined || since < oldest.seq - 1) return undefined
+    const result: Entry[] = []
+    for (let index = 0; index < this.historyLength; index++) {
+      const entry = this.history[(this.historyStart + index) % capacity]
+      if (entry !== undefined && entry.seq > since) result.push(entry)
+    }
+    return result
+  }
+}

@@ -1,0 +1,253 @@
+import { upgradeWebSocket } from '@hono/node-server'
+import { EventType } from '@crypto-analyzer/core-events'
+import type { AnyStreamEvent } from '@crypto-analyzer/core-events'
+import { Hono } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { WebSocket, WebSocketServer } from 'ws'
+import type { WsServer, WsServerOptions } from './types.js'
+import { loadAssets, packageVersion } from './internal/assets.js'
+import type { Asset } from './internal/assets.js'
+import { incomingOf, originAllowed, requestToken, tokenMatches } from './internal/http.js'
+import { Hub } from './internal/hub.js'
+import type { Connection } from './internal/hub.js'
+import { createMetrics } from './internal/metrics.js'
+import { resolveOptions } from './internal/options.js'
+import { health, providers, statusDocument } from './internal/status.js'
+
+const ROOM_EVENTS = [
+  EventType.PRICE_UPDATE,
+  EventType.PORTFOLIO_UPDATE,
+  EventType.ALERT_TRIGGERED,
+  EventType.FEED_STATUS,
+]
+
+let instances = 0
+
+const NO_STORE = { 'cache-control': 'no-store' }
+
+/**
+ * Creates the real-time server: a Hono app with the dashboard (`/`), `/status`, `/health`,
+ * `/metrics` and the WebSocket endpoint `/ws`, fed from the bus. Serve it with
+ * `serve({ fetch: app.fetch, websocket: { server: wss } })` from `@hono/node-server`.
+ */
+export function createWsServer(options: WsServerOptions): WsServer {
+  const resolved = resolveOptions(options)
+  const { bus, clock, logger, token, allowedOrigins } = resolved
+  const assets = loadAssets()
+  const version = resolved.version ?? packageVersion()
+  const hub = new Hub(resolved)
+  const startedAt = clock.now()
+
+  // A server started after the feeds gets the bus's recent events as its rooms' latest state.
+  let lastPriceEventAt: number | undefined
+  for (const event of bus.getHistory({ filter: { eventTypes: ROOM_EVENTS } })) {
+    hub.handleEvent(event)
+    if (event.type === EventType.PRICE_UPDATE) lastPriceEventAt = event.timestamp
+  }
+  hub.lastPriceAt = lastPriceEventAt
+  const seen = new Set(hub.rooms.status.snapshot().map((entry) => entry.key))
+  for (const provider of providers(hub)) {
+    if (seen.has(provider.provider)) continue
+    hub.onFeedStatus({
+      provider: provider.provider,
+      state: provider.state,
+      symbols: [...provider.symbols],
+    })
+  }
+
+  instances++
+  const unsubscribe = bus.subscribe(
+    `ws-server-${instances}`,
+    (event: AnyStreamEvent) => {
+      hub.handleEvent(event)
+    },
+    { eventTypes: ROOM_EVENTS },
+  )
+  const metrics = createMetrics(hub, resolved.processMetrics)
+  // A ws server is what @hono/node-server drives through WebSocketServerLike (see WsServer.wss).
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: resolved.maxMessageSize,
+    perMessageDeflate: false,
+  }) as WsServer['wss']
+
+  const reject = (
+    c: Context,
+    status: 401 | 403 | 426 | 429 | 503,
+    error: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): Response => {
+    const key = String(status)
+    hub.counters.rejected[key] = (hub.counters.rejected[key] ?? 0) + 1
+    return c.json({ error, message }, status, { ...NO_STORE, ...headers })
+  }
+  const unauthorized = (c: Context): Response =>
+    reject(
+      c,
+      401,
+      'unauthorized',
+      'this server needs a token: add ?token=<token> or the header Authorization: Bearer <token>',
+      { 'www-authenticate': 'Bearer' },
+    )
+  const requireToken: MiddlewareHandler = async (c, next) => {
+    if (token !== undefined && !tokenMatches(token, requestToken(c))) return unauthorized(c)
+    await next()
+    return undefined
+  }
+
+  const perIp = new Map<string, number>()
+  let reserved = 0
+  const release = (ip: string): void => {
+    reserved--
+    const count = (perIp.get(ip) ?? 1) - 1
+    if (count <= 0) perIp.delete(ip)
+    else perIp.set(ip, count)
+  }
+
+  // Everything a connection must pass is checked here, before the upgrade, as HTTP statuses.
+  const admit: MiddlewareHandler = async (c, next) => {
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+      return reject(
+        c,
+        426,
+        'upgrade_required',
+        '/ws is a WebSocket endpoint; connect with a WebSocket client',
+        {
+          upgrade: 'websocket',
+        },
+      )
+    }
+    if (hub.closing)
+      return reject(c, 503, 'shutting_down', 'the server is shutting down; retry shortly')
+    if (!originAllowed(c, allowedOrigins)) {
+      return reject(
+        c,
+        403,
+        'forbidden_origin',
+        'this origin may not connect; ask for it in --allowed-origins',
+      )
+    }
+    if (token !== undefined && !tokenMatches(token, requestToken(c))) return unauthorized(c)
+    const incoming = incomingOf(c)
+    const ip = incoming?.socket.remoteAddress ?? 'unknown'
+    if (reserved >= resolved.maxConnections) {
+      return reject(
+        c,
+        503,
+        'server_full',
+        'the server has reached its connection limit; retry later',
+      )
+    }
+    if ((perIp.get(ip) ?? 0) >= resolved.maxConnectionsPerIp) {
+      return reject(
+        c,
+        429,
+        'too_many_connections',
+        `at most ${resolved.maxConnectionsPerIp} connections per IP address; close one first`,
+      )
+    }
+    if (incoming !== undefined) {
+      reserved++
+      perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
+      // The TCP socket closes however the connection ends, even if the handshake never completes.
+      incoming.socket.once('close', () => {
+        release(ip)
+      })
+    }
+    await next()
+    return undefined
+  }
+
+  const websocket = upgradeWebSocket(
+    (c) => {
+      const ip = incomingOf(c)?.socket.remoteAddress ?? 'unknown'
+      let connection: Connection | undefined
+      return {
+        onOpen(_event, ws) {
+          const raw: unknown = ws.raw
+          if (!(raw instanceof WebSocket)) {
+            ws.close(1011, 'unsupported socket')
+            return
+          }
+          connection = hub.open(raw, ip)
+        },
+        onMessage(event) {
+          if (connection !== undefined) hub.message(connection, (event as { data: unknown }).data)
+        },
+        onClose() {
+          if (connection !== undefined) hub.closed(connection)
+        },
+        onError(event) {
+          if (connection !== undefined) {
+            hub.failed(connection, (event as unknown as { error?: unknown }).error)
+          }
+        },
+      }
+    },
+    {
+      onError(error) {
+        logger.debug({ err: error }, 'ws-server WebSocket handler failed')
+      },
+    },
+  )
+
+  const serveAsset = (c: Context, asset: Asset, headers: Record<string, string> = {}): Response =>
+    c.body(new Uint8Array(asset.body), 200, {
+      'content-type': asset.contentType,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      ...headers,
+    })
+
+  const app = new Hono()
+  app.get('/', (c) => {
+    const host = c.req.header('host') ?? ''
+    const sockets = host === '' ? '' : ` ws://${host} wss://${host}`
+    return serveAsset(c, assets.html, {
+      'content-security-policy':
+        `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; ` +
+        `connect-src 'self'${sockets}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      // The page URL may carry ?token=: never leak it to other sites.
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+    })
+  })
+  app.get('/dashboard.js', (c) => serveAsset(c, assets.script))
+  app.get('/dashboard.css', (c) => serveAsset(c, assets.style))
+  app.get('/health', (c) => {
+    const result = health(hub)
+    return result.healthy
+      ? c.json({ status: 'ok' }, 200, NO_STORE)
+      : c.json({ status: 'unavailable', reason: result.reason }, 503, NO_STORE)
+  })
+  app.get('/status', requireToken, (c) =>
+    c.json(statusDocument(hub, version, startedAt), 200, NO_STORE),
+  )
+  app.get('/metrics', requireToken, async (c) =>
+    c.body(await metrics.render(), 200, { 'content-type': metrics.contentType, ...NO_STORE }),
+  )
+  app.get('/ws', admit, websocket)
+
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    wss,
+    close() {
+      closing ??= (async () => {
+        hub.closing = true
+        unsubscribe()
+        await hub.shutdown()
+        await new Promise<void>((resolve) => {
+          wss.close(() => {
+            resolve()
+          })
+        })
+      })()
+      return closing
+    },
+    stats() {
+      return hub.stats()
+    },
+  }
+}
