@@ -91,7 +91,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The pino logger at `--log-level`, writing to stderr. */
   protected get logger(): CliLogger {
-    this.#logger ??= createCliLogger(this.flags['log-level'])
+    // Flags are missing when parsing them failed; errors are still logged then.
+    const parsed = this.flags as CommandFlags<T> | undefined
+    this.#logger ??= createCliLogger(parsed?.['log-level'] ?? 'info')
     return this.#logger
   }
 

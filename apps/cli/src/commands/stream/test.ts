@@ -1,4 +1,5 @@
 import { createLogUpdate } from 'log-update'
+import type { FeedStatus } from '@crypto-analyzer/core-events'
 import { BaseCommand } from '../../base-command.js'
 import { describeFeedError, GiveUpTracker } from '../../internal/feed-errors.js'
 import { createFeeds } from '../../internal/feeds.js'
@@ -51,6 +52,10 @@ Exits 0 only when every symbol delivered data, 1 otherwise. With --json the repo
     feeds.addHandler((update) => {
       tally.record(update, Date.now())
     })
+    const lastStatus = new Map<string, FeedStatus>()
+    const unwatchStatus = feeds.onStatus((status) => {
+      lastStatus.set(status.provider, status)
+    })
     feeds.onError((error) => {
       this.logger.warn({ provider: error.provider }, describeFeedError(error))
       if (tracker.record(error)) run.stop('failure')
@@ -63,6 +68,7 @@ Exits 0 only when every symbol delivered data, 1 otherwise. With --json the repo
       reason = await run.stopped
     } finally {
       run.dispose()
+      unwatchStatus()
       progress.stop()
       report = tally.report({
         provider: flags.provider,
@@ -77,7 +83,14 @@ Exits 0 only when every symbol delivered data, 1 otherwise. With --json the repo
 
     if (!report.ok && reason !== 'signal') {
       const silent = tally.silent
-      const problems = tracker.messages
+      // Say why: what the feeds reported, else the state of every provider that never connected.
+      const unhealthy = [...lastStatus.values()]
+        .filter((status) => status.state !== 'connected')
+        .map(
+          (status) =>
+            `${status.provider} ${status.state}${status.reason === undefined ? '' : ` (${status.reason})`}`,
+        )
+      const problems = tracker.messages.length > 0 ? tracker.messages : unhealthy
       this.failure(
         `${silent.join(', ')} delivered no data in ${report.duration_seconds} s${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`,
         problems.length > 0

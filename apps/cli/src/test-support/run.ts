@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runCommand } from '@oclif/test'
+
+/** The CLI package root (where package.json and bin/run.js are). */
+export const root = fileURLToPath(new URL('../..', import.meta.url))
+export const bin = join(root, 'bin', 'run.js')
+
+// Tests run the built commands in dist/ (turbo builds before testing), never a TypeScript loader.
+;(globalThis as { oclif?: { enableAutoTranspile?: boolean } }).oclif = {
+  ...(globalThis as { oclif?: object }).oclif,
+  enableAutoTranspile: false,
+}
+
+export interface CommandResult {
+  stdout: string
+  stderr: string
+  /** 0 on success, else the oclif exit code of the error. */
+  exitCode: number
+  error: (Error & { oclif?: { exit?: number }; code?: string; suggestions?: string[] }) | undefined
+}
+
+/**
+ * Runs `crypto-analyzer <argv>` in-process with @oclif/test's runCommand. Arguments holding
+ * spaces must be quoted (`'"price > 1"'`): runCommand splits the joined line again.
+ */
+export async function run(argv: readonly string[]): Promise<CommandResult> {
+  const result = await runCommand([...argv], { root })
+  const error = result.error as CommandResult['error']
+  return {
+    stdout: result.stdout,
+    stderr: result.stderr,
+    error,
+    exitCode: error === undefined ? 0 : (error.oclif?.exit ?? 1),
+  }
+}
+
+/** A fresh saved-state directory; tests never touch the real home. */
+export function tempHome(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'ca-cli-test-'))
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface Spawned {
+  readonly stdout: () => string
+  readonly stderr: () => string
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  kill(signal?: NodeJS.Signals): void
+  /** Resolves once stdout matches `pattern` (polling the collected output). */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+}
+
+/** Spawns `node bin/run.js <argv>` with `env` added to a copy of the environment. */
+export function spawnCli(argv: readonly string[], env: Record<string, string> = {}): Spawned {
+  const child = spawn(process.execPath, [bin, ...argv], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      resolve({ code, signal })
+    })
+  })
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      child.kill(signal)
+    },
+    waitForStdout: (pattern, timeoutMs = 30_000) =>
+      waitFor(
+        () => pattern.exec(stdout) ?? undefined,
+        timeoutMs,
+        () => `stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)}`,
+      ),
+  }
+}
+
+/** Polls `probe` every 25 ms until it returns a value. */
+export async function waitFor<T>(
+  probe: () => T | undefined,
+  timeoutMs = 30_000,
+  describe: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms ${describe()}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** NDJSON text as parsed objects. */
+export function ndjson(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+}
