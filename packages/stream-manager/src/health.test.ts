@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStreamManager } from './index.js'
 import type { StreamManager, StreamStateChange } from './index.js'
-import { waitFor } from './test-support/clocks.js'
+import { ManualClock, sleep, waitFor } from './test-support/clocks.js'
 import { startTestServer } from './test-support/server.js'
 import type { TestServer, TestServerOptions } from './test-support/server.js'
 
@@ -25,72 +25,117 @@ async function setup(serverOptions: TestServerOptions = {}): Promise<{
 }
 
 describe('StreamManager health', () => {
+  // The manager runs on a manual clock: pings, pong deadlines and staleness fire exactly when the
+  // test advances time; only the socket traffic itself is real.
+  async function manual(serverOptions: TestServerOptions = {}): Promise<{
+    server: TestServer
+    manager: StreamManager
+    changes: StreamStateChange[]
+    clock: ManualClock
+  }> {
+    const server = await startTestServer(serverOptions)
+    const clock = new ManualClock()
+    const manager = createStreamManager({ clock, closeTimeout: 0 })
+    const changes: StreamStateChange[] = []
+    manager.onStateChange((change) => changes.push(change))
+    cleanups.push(() => server.close())
+    cleanups.push(() => manager.stop())
+    return { server, manager, changes, clock }
+  }
+
   it('reconnects when the server stalls: TCP open, no pongs, no data', async () => {
-    const { server, manager, changes } = await setup({ autoPong: false })
+    const { server, manager, changes, clock } = await manual({ autoPong: false })
+    const pings: number[] = []
     manager.addStream({
       streamId: 's',
       url: server.url,
-      heartbeatInterval: 40,
-      pongTimeout: 60,
+      heartbeatInterval: 1000,
+      pongTimeout: 500,
       reconnectDelay: 10,
     })
     manager.start()
-    await waitFor(() => changes.some((c) => c.reasonCode === 'pong-timeout'), 'pong timeout')
-    const lost = changes.find((c) => c.reasonCode === 'pong-timeout')
-    expect(lost).toMatchObject({ state: 'reconnecting', attempt: 1 })
-    expect(lost?.reason).toBe('no pong within pongTimeout (60 ms)')
-    await waitFor(() => server.connections >= 2, 'reconnected')
+    await waitFor(() => server.clients.size === 1, 'connected')
+    for (const client of server.clients) client.on('ping', () => pings.push(clock.now()))
+    clock.advance(1000)
+    await waitFor(() => pings.length === 1, 'ping reached the server')
+    await sleep(20)
+    clock.advance(499)
+    expect(manager.getStreamMetrics('s')?.state).toBe('connected')
+    clock.advance(1)
+    const lost = changes.at(-1)
+    expect(lost).toMatchObject({ state: 'reconnecting', reasonCode: 'pong-timeout', attempt: 1 })
+    expect(lost?.reason).toBe('no pong within pongTimeout (500 ms)')
+    clock.advance(10)
+    await waitFor(() => server.connections === 2, 'reconnected')
     expect(manager.getStreamMetrics('s')?.latencyMs).toBeUndefined()
   })
 
   it('keeps a quiet connection whose pongs arrive when staleAfter is off', async () => {
-    const { server, manager, changes } = await setup()
-    manager.addStream({ streamId: 's', url: server.url, heartbeatInterval: 20 })
+    const { server, manager, changes, clock } = await manual()
+    manager.addStream({ streamId: 's', url: server.url, heartbeatInterval: 1000 })
     manager.start()
-    await waitFor(() => manager.getStreamMetrics('s')?.latencyMs !== undefined, 'a pong round trip')
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    await waitFor(() => manager.getStreamMetrics('s')?.state === 'connected', 'connected')
+    for (let round = 1; round <= 5; round++) {
+      clock.advance(1000)
+      await waitFor(() => manager.getStreamMetrics('s')?.lastPongAt === clock.now(), 'pong')
+    }
+    clock.advance(1000)
     expect(server.connections).toBe(1)
     expect(changes.map((c) => c.state)).toEqual(['connecting', 'connected'])
-    expect(manager.getStreamMetrics('s')?.latencyMs).toBeGreaterThanOrEqual(0)
+    // Manual time stands still while the pong travels: the round trip reads 0 ms.
+    expect(manager.getStreamMetrics('s')?.latencyMs).toBe(0)
+    expect(manager.getStreamMetrics('s')?.uptimeSeconds).toBe(6)
   })
 
   it('detects a half-alive feed (pongs only, no data) with staleAfter', async () => {
-    const { server, manager, changes } = await setup()
+    const { server, manager, changes, clock } = await manual()
     manager.addStream({
       streamId: 's',
       url: server.url,
-      heartbeatInterval: 20,
-      staleAfter: 120,
+      heartbeatInterval: 1000,
+      staleAfter: 5000,
       reconnectDelay: 10,
     })
     manager.start()
-    await waitFor(() => changes.some((c) => c.state === 'stale'), 'stale')
+    await waitFor(() => manager.getStreamMetrics('s')?.state === 'connected', 'connected')
+    for (let round = 1; round <= 4; round++) {
+      clock.advance(1000)
+      await waitFor(() => manager.getStreamMetrics('s')?.lastPongAt === clock.now(), 'pong')
+    }
+    clock.advance(999)
+    expect(manager.getStreamMetrics('s')?.state).toBe('connected')
+    clock.advance(1)
     const stale = changes.findIndex((c) => c.state === 'stale')
-    expect(changes[stale]).toMatchObject({ previous: 'connected', reasonCode: 'stale' })
-    expect(changes[stale]?.reason).toMatch(/^no data for \d+ ms \(staleAfter 120 ms\)$/)
+    expect(changes[stale]).toMatchObject({
+      previous: 'connected',
+      reasonCode: 'stale',
+      reason: 'no data for 5000 ms (staleAfter 5000 ms)',
+    })
     expect(changes[stale + 1]).toMatchObject({
       previous: 'stale',
       state: 'reconnecting',
       reasonCode: 'stale',
       attempt: 1,
     })
-    // Pongs did arrive all along: this is the half-alive case, not a dead socket.
-    expect(manager.getStreamMetrics('s')?.latencyMs).toBeGreaterThanOrEqual(0)
-    await waitFor(() => server.connections >= 2, 'reconnected')
+    clock.advance(10)
+    await waitFor(() => server.connections === 2, 'reconnected')
   })
 
-  it('does not go stale while data keeps arriving', async () => {
-    const { server, manager, changes } = await setup()
-    manager.addStream({ streamId: 's', url: server.url, staleAfter: 80 })
+  it('measures staleness from the last data frame, not from the connect', async () => {
+    const { server, manager, changes, clock } = await manual()
+    manager.addStream({ streamId: 's', url: server.url, staleAfter: 100, heartbeatInterval: 0 })
     manager.start()
     await waitFor(() => server.clients.size === 1, 'connected')
-    const ticker = setInterval(() => {
-      server.send('tick')
-    }, 10)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-    clearInterval(ticker)
+    clock.advance(90)
+    server.send('tick')
+    await waitFor(() => manager.getStreamMetrics('s')?.messagesReceived === 1, 'tick')
+    clock.advance(99)
     expect(changes.map((c) => c.state)).toEqual(['connecting', 'connected'])
-    expect(manager.getStreamMetrics('s')?.messagesReceived).toBeGreaterThan(5)
+    clock.advance(1)
+    expect(changes.at(-2)).toMatchObject({
+      state: 'stale',
+      reason: 'no data for 100 ms (staleAfter 100 ms)',
+    })
   })
 
   it('answers server pings with the same payload', async () => {

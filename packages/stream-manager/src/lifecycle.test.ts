@@ -215,6 +215,7 @@ describe('StreamManager config validation', () => {
       reconnects: 0,
       uptimeSeconds: 0,
       latencyMs: undefined,
+      lastPongAt: undefined,
       lastMessageAt: undefined,
       connectedAt: undefined,
       queuedOutgoing: 0,

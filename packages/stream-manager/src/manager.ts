@@ -175,6 +175,7 @@ export function createStreamManager(options: StreamManagerOptions = {}): StreamM
           ? Math.max(0, clock.now() - entry.connectedAt) / 1000
           : 0,
       latencyMs: entry.latencyMs,
+      lastPongAt: entry.lastPongAt,
       lastMessageAt: entry.lastMessageAt,
       connectedAt: live ? entry.connectedAt : undefined,
       queuedOutgoing: entry.queued,

@@ -106,4 +106,41 @@ describe('StreamManager outgoing', () => {
       expect.objectContaining({ reason: 'unknown-stream', code: 'NOT_FOUND' }),
     )
   })
+
+  it('logs and survives an onOpen callback that throws or returns garbage', async () => {
+    const server = await startTestServer()
+    cleanups.push(() => server.close())
+    const warnings: string[] = []
+    const logger = {
+      error: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      warn: (_obj: object, msg?: string) => {
+        warnings.push(msg ?? '')
+      },
+    }
+    const manager = createStreamManager({ logger })
+    cleanups.push(() => manager.stop())
+    manager.addStream({
+      streamId: 'a',
+      url: server.url,
+      onOpen: () => {
+        throw new Error('bug in subscribe builder')
+      },
+    })
+    manager.addStream({
+      streamId: 'b',
+      url: server.url,
+      onOpen: () => 'not an array' as unknown as string[],
+    })
+    manager.start()
+    await waitFor(() => manager.getAllMetrics().every((m) => m.state === 'connected'), 'connected')
+    expect(warnings.sort()).toEqual([
+      'stream-manager: onOpen must return an array of strings; nothing sent',
+      'stream-manager: onOpen threw; nothing sent',
+    ])
+    expect(manager.send('a', 'still works')).toBe(true)
+    await waitFor(() => server.received.length === 1, 'sent')
+    expect(server.received[0]?.data).toBe('still works')
+  })
 })

@@ -140,6 +140,8 @@ export interface StreamMetrics {
   readonly uptimeSeconds: number
   /** Round trip of the last protocol ping/pong; exchange event-time latency is the feed parser's job. */
   readonly latencyMs: number | undefined
+  /** When the last protocol pong arrived: recent pongs with an old `lastMessageAt` = half-alive. */
+  readonly lastPongAt: number | undefined
   readonly lastMessageAt: number | undefined
   readonly connectedAt: number | undefined
   readonly queuedOutgoing: number

@@ -384,10 +384,14 @@ export class Connection {
 
   private handlePong(): void {
     this.framesIn++
-    if (this.pingSentAt === undefined) return
-    const latency = this.host.clock.now() - this.pingSentAt
+    const now = this.host.clock.now()
+    const sentAt = this.pingSentAt
     this.pingSentAt = undefined
-    for (const entry of this.streams) entry.latencyMs = latency
+    for (const entry of this.streams) {
+      entry.lastPongAt = now
+      // An unsolicited pong says nothing about the round trip.
+      if (sentAt !== undefined) entry.latencyMs = now - sentAt
+    }
   }
 
   private handleError(ws: WebSocket, error: Error): void {

@@ -18,6 +18,7 @@ export interface StreamEntry {
   messagesSent: number
   reconnects: number
   latencyMs: number | undefined
+  lastPongAt: number | undefined
   lastMessageAt: number | undefined
   connectedAt: number | undefined
   queued: number
@@ -40,6 +41,7 @@ export function createEntry(config: ResolvedStreamConfig): StreamEntry {
     messagesSent: 0,
     reconnects: 0,
     latencyMs: undefined,
+    lastPongAt: undefined,
     lastMessageAt: undefined,
     connectedAt: undefined,
     queued: 0,
