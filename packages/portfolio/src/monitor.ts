@@ -8,6 +8,7 @@ import type {
   TimerHandle,
 } from '@crypto-analyzer/core-events'
 import { Subject } from 'rxjs'
+import type { PriceFeedManager } from '@crypto-analyzer/price-feeds'
 import type { Observable } from 'rxjs'
 import { PortfolioError } from './errors.js'
 import { toDecimal, toInteger, toSymbol } from './internal/input.js'
@@ -18,7 +19,7 @@ import { Throttle } from './internal/throttle.js'
 import { Valuation } from './internal/valuation.js'
 import type { BuiltSnapshot } from './internal/valuation.js'
 import { startFeed } from './monitoring.js'
-import type { MonitoringOptions, OwnedFeed } from './monitoring.js'
+import type { MonitorFeed, MonitoringOptions } from './monitoring.js'
 
 export interface PortfolioMonitorOptions {
   /** Snapshots are also published here as `portfolio_update` events (source `portfolio`). */
@@ -78,8 +79,15 @@ export interface PortfolioMonitor {
   applyPriceUpdate(update: PriceUpdate): void
   /** Takes prices from an Observable or the bus's `price_update` events. Returns detach. */
   attach(source: PriceSource): () => void
-  /** Streams prices for the held symbols; see {@link MonitoringOptions}. */
+  /**
+   * Streams prices for the symbols held now from a new price-feed manager (`provider`, default
+   * `mock`, plus `fallback`s), or takes them from your `feedManager`. A holding of a new symbol
+   * added later is valued only if the feed carries it. Throws `invalid-config` /
+   * `invalid-state`; a new manager's own errors (`FeedError`) pass through.
+   */
   startMonitoring(options?: MonitoringOptions): Promise<void>
+  /** The feed manager prices come from after `startMonitoring()` (for status), else undefined. */
+  getFeedManager(): PriceFeedManager | undefined
   /** Detaches every source, stops a feed manager it created, clears timers, completes `snapshots$`. */
   stop(): Promise<void>
   /** The portfolio now (cached until a price, a holding or a staleness changes). */
@@ -107,9 +115,11 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
   const handlers = new Set<(snapshot: PortfolioValuation) => void>()
   const subject = new Subject<PortfolioValuation>()
   const detachers = new Set<() => void>()
-  let feed: OwnedFeed | undefined
+  let feed: MonitorFeed | undefined
   let monitoring = false
   let stopped = false
+  // Read through a call: the compiler cannot see stop() change it across an await.
+  const isStopped = (): boolean => stopped
   let version = 0
   let cached: { version: number; built: BuiltSnapshot; snapshot: PortfolioValuation } | undefined
   let staleTimer: { readonly handle: TimerHandle } | undefined
@@ -270,8 +280,9 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
         )
       }
       monitoring = true
+      let started: MonitorFeed
       try {
-        feed = await startFeed(monitoringOptions, {
+        started = await startFeed(monitoringOptions, {
           symbols: valuation.symbols(),
           bus,
           clock,
@@ -282,6 +293,9 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
         monitoring = false
         throw error
       }
+      // stop() ran while the feed was starting: it must not outlive the monitor.
+      if (isStopped()) await started.stop()
+      else feed = started
     },
     async stop() {
       if (stopped) return
@@ -295,6 +309,9 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
       const owned = feed
       feed = undefined
       if (owned !== undefined) await owned.stop()
+    },
+    getFeedManager() {
+      return feed?.manager
     },
     getSnapshot: snapshot,
     onSnapshot(handler) {

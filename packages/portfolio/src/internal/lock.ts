@@ -28,6 +28,7 @@ export interface HeldLock {
 }
 
 const HOST = hostname()
+const UNREADABLE_GRACE = 2000
 
 function pidAlive(pid: number): boolean {
   try {
@@ -78,9 +79,46 @@ async function breakLock(path: string, observed: string): Promise<void> {
   await unlink(aside).catch(() => undefined)
 }
 
+const ioError = (path: string, doing: string, error: unknown): PortfolioError =>
+  new PortfolioError('io-error', `cannot ${doing} lock file ${path}: ${(error as Error).message}`, {
+    path,
+    cause: error,
+  })
+
 /**
- * Takes the exclusive lock file `path` (created with `open(path, 'wx')`, holding pid, host and
- * time). A lock whose process is dead (same host) or whose file is older than `staleAfter` is
+ * Creates the lock with its content in one step: the content goes to a private draft file
+ * (`open(draft, 'wx')`), which is then hard-linked to the lock path; the link fails with EEXIST
+ * while another process holds the lock. A writer killed at any point never leaves an empty
+ * lock file. Returns the lock text, or `undefined` when the lock is taken.
+ */
+async function tryCreate(path: string, text: string, nonce: string): Promise<string | undefined> {
+  const draft = `${path}.${process.pid}.${nonce}.tmp`
+  try {
+    const handle = await open(draft, 'wx', 0o600)
+    try {
+      await handle.writeFile(text, 'utf8')
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    await unlink(draft).catch(() => undefined)
+    throw ioError(path, 'create', error)
+  }
+  try {
+    await link(draft, path)
+    return text
+  } catch (error) {
+    // ENOENT: the holder swept our draft as an orphan; the lock is taken either way.
+    if (isErrno(error, 'EEXIST') || isErrno(error, 'ENOENT')) return undefined
+    throw ioError(path, 'create', error)
+  } finally {
+    await unlink(draft).catch(() => undefined)
+  }
+}
+
+/**
+ * Takes the exclusive lock file `path` (holding pid, host and time). A lock whose process is
+ * dead (same host), or whose file is older than `staleAfter`, or that is unreadable for 2 s, is
  * taken over. Retries with jitter until `timeout`, then throws `lock-timeout`.
  */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
@@ -88,48 +126,35 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   const deadline = clock.now() + options.timeout
   let tookOver = false
   let delay = 2
-  for (;;) {
-    const info: LockInfo = { pid: process.pid, host: HOST, time: clock.now(), nonce: randomHex() }
-    const text = JSON.stringify(info)
-    try {
-      const handle = await open(path, 'wx', 0o600)
-      try {
-        await handle.writeFile(text, 'utf8')
-      } finally {
-        await handle.close()
-      }
-      return { path, text, tookOver }
-    } catch (error) {
-      if (!isErrno(error, 'EEXIST')) {
-        throw new PortfolioError(
-          'io-error',
-          `cannot create lock file ${path}: ${(error as Error).message}`,
-          {
-            path,
-            cause: error,
-          },
-        )
-      }
+  let holder: LockInfo | undefined
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0 && clock.now() >= deadline) {
+      throw new PortfolioError(
+        'lock-timeout',
+        `the store lock ${path} is held by process ${holder?.pid ?? 'unknown'} for over ` +
+          `${options.timeout} ms; retry, or delete the lock file if that process is gone`,
+        { path },
+      )
     }
+    const nonce = randomHex()
+    const info: LockInfo = { pid: process.pid, host: HOST, time: clock.now(), nonce }
+    const text = await tryCreate(path, JSON.stringify(info), nonce)
+    if (text !== undefined) return { path, text, tookOver }
     let observed: string
     let age: number
     try {
       observed = await readFile(path, 'utf8')
       age = Date.now() - (await stat(path)).mtimeMs
     } catch (error) {
-      if (isErrno(error, 'ENOENT')) continue
-      throw new PortfolioError(
-        'io-error',
-        `cannot read lock file ${path}: ${(error as Error).message}`,
-        {
-          path,
-          cause: error,
-        },
-      )
+      if (isErrno(error, 'ENOENT')) continue // released meanwhile: try again at once
+      throw ioError(path, 'read', error)
     }
-    const holder = parseInfo(observed)
+    holder = parseInfo(observed)
+    // Our own locks always have content; an empty or garbled one left by something else gets
+    // a short grace, then is taken over.
+    const garbled = holder === undefined && age > UNREADABLE_GRACE
     const dead = holder?.host === HOST && holder.pid !== process.pid && !pidAlive(holder.pid)
-    if (dead || age > options.staleAfter) {
+    if (dead || garbled || age > options.staleAfter) {
       options.logger.warn(
         { path, holder: holder?.pid, ageMs: Math.round(age) },
         'taking over a stale store lock (its process died or hung)',
@@ -137,14 +162,6 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
       await breakLock(path, observed)
       tookOver = true
       continue
-    }
-    if (clock.now() >= deadline) {
-      throw new PortfolioError(
-        'lock-timeout',
-        `the store lock ${path} is held by process ${holder?.pid ?? 'unknown'} for over ${options.timeout} ms; ` +
-          'retry, or delete the lock file if that process is gone',
-        { path },
-      )
     }
     await sleep(clock, delay + Math.random() * delay)
     delay = Math.min(delay * 2, 50)

@@ -1,0 +1,162 @@
+import { Decimal, EventType, createEventBus } from '@crypto-analyzer/core-events'
+import type { AlertEvent } from '@crypto-analyzer/core-events'
+import { createPriceFeedManager } from '@crypto-analyzer/price-feeds'
+import { describe, expect, it, vi } from 'vitest'
+import { PortfolioError, createAlertEngine, createPortfolioMonitor } from './index.js'
+import type { PortfolioValuation } from './index.js'
+
+const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
+describe('startMonitoring', () => {
+  it('values the holdings from a mock feed it creates, publishes on the bus, and stops the feed', async () => {
+    const bus = createEventBus()
+    bus.start()
+    const monitor = createPortfolioMonitor({ bus, throttle: 0 })
+    monitor.addHolding('BTC', '0.5', { costBasis: '30000' })
+    monitor.addHolding('ETH', '2')
+    const seen: PortfolioValuation[] = []
+    monitor.onSnapshot((snapshot) => seen.push(snapshot))
+    await monitor.startMonitoring({ feedOptions: { mock: { interval: 20, seed: 7 } } })
+    const manager = monitor.getFeedManager()
+    expect(manager?.getStatus().providers.map((p) => [p.provider, p.primary, p.symbols])).toEqual([
+      ['mock', true, ['BTC', 'ETH']],
+    ])
+    await waitFor(() => {
+      expect(seen.at(-1)?.missing).toEqual([])
+    })
+    // The snapshot values each holding at the manager's latest price.
+    const last = monitor.getSnapshot()
+    const btc = manager?.getLatest('BTC')
+    const eth = manager?.getLatest('ETH')
+    expect(btc?.source).toBe('mock')
+    const expected = new Decimal('0.5')
+      .mul(btc?.price ?? 0)
+      .plus(new Decimal(2).mul(eth?.price ?? 0))
+    expect(last.totalValue.toFixed()).toBe(expected.toFixed())
+    expect(last.holdings[0]?.unrealizedPnl?.toFixed()).toBe(
+      new Decimal('0.5')
+        .mul(btc?.price ?? 0)
+        .minus(15000)
+        .toFixed(),
+    )
+    // The feed's prices and the snapshots both reached the bus.
+    const types = new Set(bus.getHistory().map((event) => event.type))
+    expect(types).toContain(EventType.PRICE_UPDATE)
+    expect(types).toContain(EventType.PORTFOLIO_UPDATE)
+    await monitor.stop()
+    expect(manager?.getStatus().providers[0]?.state).toBe('stopped')
+    const count = seen.length
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(seen.length).toBe(count)
+    bus.stop()
+  })
+
+  it('takes prices from a feed manager it is given and leaves that manager running', async () => {
+    const manager = createPriceFeedManager({ mock: { interval: 20, seed: 3 } })
+    manager.addProvider('mock', ['BTC', 'DOT'])
+    await manager.start()
+    const monitor = createPortfolioMonitor({ throttle: 0 })
+    monitor.addHolding('DOT', '100')
+    await monitor.startMonitoring({ feedManager: manager })
+    expect(monitor.getFeedManager()).toBe(manager)
+    await waitFor(() => {
+      expect(monitor.getSnapshot().missing).toEqual([])
+    })
+    await monitor.stop()
+    const after = manager.getLatest('DOT')?.timestamp ?? 0
+    await waitFor(() => {
+      expect(manager.getLatest('DOT')?.timestamp ?? 0).toBeGreaterThan(after)
+    })
+    await manager.stop()
+  })
+
+  it('lets an alert engine on the same bus fire from the live feed', async () => {
+    const bus = createEventBus()
+    bus.start()
+    const engine = createAlertEngine({ bus })
+    engine.attach(bus)
+    engine.addAlert({ id: 'any', symbol: 'LINK', condition: 'price > 0 and volume_24h > 0' })
+    const monitor = createPortfolioMonitor({ bus })
+    monitor.addHolding('LINK', '10')
+    await monitor.startMonitoring({ provider: 'mock', feedOptions: { mock: { interval: 20 } } })
+    await waitFor(() => {
+      expect(bus.getHistory({ filter: { eventTypes: [EventType.ALERT_TRIGGERED] } })).toHaveLength(
+        1,
+      )
+    })
+    const [event] = bus.getHistory({ filter: { eventTypes: [EventType.ALERT_TRIGGERED] } })
+    expect(event?.source).toBe('alerts')
+    expect((event?.data as AlertEvent).id).toBe('any')
+    await monitor.stop()
+    engine.stop()
+    bus.stop()
+  })
+
+  it('configures fallbacks in order on the manager it creates', async () => {
+    const monitor = createPortfolioMonitor()
+    monitor.addHolding('BTC', '1')
+    await monitor.startMonitoring({
+      provider: 'binance',
+      fallback: ['mock'],
+      // A closed port: binance never connects; the wiring is what is checked here.
+      feedOptions: { urls: { binance: 'ws://127.0.0.1:9/ws' }, mock: { interval: 1000 } },
+    })
+    const status = monitor.getFeedManager()?.getStatus()
+    expect(status?.providers.map((p) => [p.provider, p.primary, p.symbols])).toEqual([
+      ['binance', true, ['BTC']],
+      ['mock', false, ['BTC']],
+    ])
+    await monitor.stop()
+  })
+
+  it('rejects bad monitoring options and stays startable', async () => {
+    const monitor = createPortfolioMonitor()
+    await expect(monitor.startMonitoring()).rejects.toMatchObject({
+      reason: 'invalid-state',
+      message: expect.stringMatching(/no holdings to monitor/) as unknown,
+    })
+    monitor.addHolding('BTC', '1')
+    const cases: [object, RegExp][] = [
+      [{ provider: 'kraken' }, /unknown provider "kraken"/],
+      [{ fallback: ['mock'] }, /provider mock is named twice/],
+      [{ provider: 'binance', fallback: ['nope'] }, /unknown fallback provider "nope"/],
+      [{ fallback: 'coinbase' }, /fallback must be a list/],
+      [{ feedManager: {} }, /feedManager must be a PriceFeedManager/],
+      [
+        { feedManager: createPriceFeedManager(), provider: 'mock' },
+        /either feedManager .* or provider/,
+      ],
+    ]
+    for (const [options, message] of cases) {
+      const error = await monitor.startMonitoring(options as never).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(PortfolioError)
+      expect((error as PortfolioError).reason).toBe('invalid-config')
+      expect((error as Error).message).toMatch(message)
+    }
+    // A bad feed option fails in the feed manager (its FeedError passes through).
+    const feedError = await monitor
+      .startMonitoring({ feedOptions: { mock: { interval: 0 } } })
+      .catch((e: unknown) => e)
+    expect(feedError).toMatchObject({ code: 'INVALID_CONFIG' })
+    await monitor.startMonitoring({ feedOptions: { mock: { interval: 50 } } })
+    await expect(monitor.startMonitoring()).rejects.toMatchObject({ reason: 'invalid-state' })
+    await monitor.stop()
+  })
+
+  it('stops a feed that finishes starting after stop()', async () => {
+    const bus = createEventBus()
+    bus.start()
+    const monitor = createPortfolioMonitor({ bus })
+    monitor.addHolding('BTC', '1')
+    const starting = monitor.startMonitoring({ feedOptions: { mock: { interval: 10 } } })
+    await monitor.stop()
+    await starting
+    expect(monitor.getFeedManager()).toBeUndefined()
+    // The feed's manager publishes its prices on the bus: nothing more arrives once stopped.
+    const prices = () => bus.getHistory({ filter: { eventTypes: [EventType.PRICE_UPDATE] } }).length
+    const count = prices()
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(prices()).toBe(count)
+    bus.stop()
+  })
+})
