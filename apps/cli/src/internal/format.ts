@@ -76,16 +76,30 @@ export function visibleWidth(text: string): number {
 export interface Column {
   readonly header: string
   readonly align?: 'left' | 'right'
+  /** Least width, so a live table keeps its layout while values change. */
+  readonly minWidth?: number
 }
 
 /**
  * Lays out rows as aligned columns separated by two spaces, header first. Cells may hold color
- * codes; widths are measured without them.
+ * codes; widths are measured without them. With `memory` (one entry per column, updated in place)
+ * columns never shrink between frames, so a redrawn table rewrites only the rows that changed.
  */
-export function table(columns: readonly Column[], rows: readonly (readonly string[])[]): string[] {
-  const widths = columns.map((column, index) =>
-    Math.max(visibleWidth(column.header), ...rows.map((row) => visibleWidth(row[index] ?? ''))),
-  )
+export function table(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  memory?: number[],
+): string[] {
+  const widths = columns.map((column, index) => {
+    const width = Math.max(
+      column.minWidth ?? 0,
+      memory?.[index] ?? 0,
+      visibleWidth(column.header),
+      ...rows.map((row) => visibleWidth(row[index] ?? '')),
+    )
+    if (memory) memory[index] = width
+    return width
+  })
   const line = (cells: readonly string[]): string =>
     columns
       .map((column, index) => {

@@ -29,12 +29,19 @@ export function runUntilStopped(
   const onOutputError = (error: NodeJS.ErrnoException): void => {
     if (error.code === 'EPIPE') finish('signal')
   }
+  let disposed = false
   const dispose = (): void => {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    if (disposed) return
+    disposed = true
     process.stdout.off('error', onOutputError)
     if (timer) clearTimeout(timer)
     timer = undefined
+    // Removed on the next turn: signal-exit (which restores the cursor) re-raises a signal it sees
+    // no other listener for, and it runs right after ours; this Ctrl-C is already handled.
+    setImmediate(() => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
   }
   const finish = (reason: StopReason): void => {
     dispose()

@@ -15,7 +15,18 @@ export interface LiveView {
  * printed meanwhile goes above the frame, which is then drawn again below it.
  */
 export function createLiveView(stream: NodeJS.WriteStream): LiveView {
-  const render = createLogUpdate(stream, { showCursor: false })
+  // A pseudo terminal may report a 0×0 size (no window yet): lay out for 100×40 then.
+  const sized = {
+    isTTY: stream.isTTY,
+    get columns(): number {
+      return stream.columns || 100
+    },
+    get rows(): number {
+      return stream.rows || 40
+    },
+    write: (text: string): boolean => stream.write(text),
+  }
+  const render = createLogUpdate(sized as unknown as NodeJS.WriteStream, { showCursor: false })
   let last: string | undefined
   let closed = false
   // Log lines share the screen only when stderr is the same kind of terminal.
@@ -49,19 +60,26 @@ export interface LiveTable {
   close(): void
 }
 
-/** A live view on stdout redrawn every `refreshMs` from `render(now)`. */
-export function startLiveTable(render: (now: number) => string, refreshMs: number): LiveTable {
+/** A live view on stdout redrawn every `refreshMs` from `render(now, final)`. */
+export function startLiveTable(
+  render: (now: number, final: boolean) => string,
+  refreshMs: number,
+): LiveTable {
   const view = createLiveView(process.stdout)
-  const draw = (): void => {
-    view.draw(render(Date.now()))
+  const draw = (final = false): void => {
+    view.draw(render(Date.now(), final))
   }
-  const timer = setInterval(draw, refreshMs)
+  const timer = setInterval(() => {
+    draw()
+  }, refreshMs)
   draw()
   return {
-    drawNow: draw,
+    drawNow: () => {
+      draw()
+    },
     close: () => {
       clearInterval(timer)
-      draw()
+      draw(true)
       view.close()
     },
   }

@@ -8,6 +8,7 @@ import { FeedStates } from './price-board.js'
 export class PortfolioBoard {
   readonly #colors: Colors
   readonly #feeds = new FeedStates()
+  readonly #widths: number[] = []
   #snapshot: PortfolioSnapshot | undefined
   #notice: string | undefined
 
@@ -27,7 +28,7 @@ export class PortfolioBoard {
     this.#notice = message
   }
 
-  render(now: number): string {
+  render(now: number, final = false): string {
     const c = this.#colors
     const snapshot = this.#snapshot
     const lines: string[] = []
@@ -61,14 +62,14 @@ export class PortfolioBoard {
       const columns = [
         { header: c.dim('SYMBOL') },
         { header: c.dim('AMOUNT'), align: 'right' as const },
-        { header: c.dim('PRICE'), align: 'right' as const },
-        { header: c.dim('VALUE'), align: 'right' as const },
-        { header: c.dim('24H CHANGE'), align: 'right' as const },
+        { header: c.dim('PRICE'), align: 'right' as const, minWidth: 12 },
+        { header: c.dim('VALUE'), align: 'right' as const, minWidth: 12 },
+        { header: c.dim('24H CHANGE'), align: 'right' as const, minWidth: 12 },
         { header: c.dim('ALLOC'), align: 'right' as const },
         ...(withPnl ? [{ header: c.dim('P&L'), align: 'right' as const }] : []),
         { header: '' },
       ]
-      lines.push(...table(columns, rows))
+      lines.push(...table(columns, rows, this.#widths))
       lines.push(
         '',
         `${c.bold('Total')} ${c.bold(roundForDisplay(snapshot.totalValue))}  ${byDirection(
@@ -80,7 +81,7 @@ export class PortfolioBoard {
     } else {
       lines.push(c.dim('waiting for prices…'))
     }
-    lines.push('', this.#feeds.footer(c, now))
+    lines.push('', this.#feeds.footer(c, now, final))
     if (this.#notice !== undefined) lines.push(c.yellow(this.#notice))
     return lines.join('\n')
   }

@@ -13,12 +13,13 @@ export class FeedStates {
   }
 
   /** `mock ● connected · binance ↻ reconnecting · 10:00:01 · Ctrl-C to quit` */
-  footer(c: Colors, now: number): string {
+  footer(c: Colors, now: number, final = false): string {
     const feeds = [...this.#feeds.values()].map(({ status, since }) =>
       describeFeed(c, status, now - since),
     )
     const parts = feeds.length > 0 ? feeds : [c.dim('connecting…')]
-    return [...parts, c.dim(clockTime(now)), c.dim('Ctrl-C to quit')].join(c.dim(' · '))
+    const hint = final ? [] : [c.dim('Ctrl-C to quit')]
+    return [...parts, c.dim(clockTime(now)), ...hint].join(c.dim(' · '))
   }
 }
 
@@ -30,6 +31,7 @@ export class PriceBoard {
   readonly #symbols: readonly string[]
   readonly #colors: Colors
   readonly #latest = new Map<string, PriceUpdate>()
+  readonly #widths: number[] = []
   readonly #feeds = new FeedStates()
   #notice: string | undefined
 
@@ -56,7 +58,8 @@ export class PriceBoard {
     this.#notice = message
   }
 
-  render(now: number): string {
+  /** The table and footer at `now`; the `final` frame (left on screen at exit) has no Ctrl-C hint. */
+  render(now: number, final = false): string {
     const c = this.#colors
     const rows = this.#symbols.map((symbol) => {
       const update = this.#latest.get(symbol)
@@ -75,17 +78,18 @@ export class PriceBoard {
     })
     const lines = table(
       [
-        { header: c.dim('SYMBOL') },
-        { header: c.dim('PRICE'), align: 'right' },
-        { header: c.dim('24H CHANGE'), align: 'right' },
-        { header: c.dim('24H %'), align: 'right' },
-        { header: c.dim('VOLUME'), align: 'right' },
-        { header: c.dim('SOURCE') },
-        { header: c.dim('AGE'), align: 'right' },
+        { header: c.dim('SYMBOL'), minWidth: 6 },
+        { header: c.dim('PRICE'), align: 'right', minWidth: 12 },
+        { header: c.dim('24H CHANGE'), align: 'right', minWidth: 12 },
+        { header: c.dim('24H %'), align: 'right', minWidth: 8 },
+        { header: c.dim('VOLUME'), align: 'right', minWidth: 9 },
+        { header: c.dim('SOURCE'), minWidth: 8 },
+        { header: c.dim('AGE'), align: 'right', minWidth: 6 },
       ],
       rows,
+      this.#widths,
     )
-    lines.push('', this.#feeds.footer(c, now))
+    lines.push('', this.#feeds.footer(c, now, final))
     if (this.#notice !== undefined) lines.push(c.yellow(this.#notice))
     return lines.join('\n')
   }

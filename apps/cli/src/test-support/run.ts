@@ -54,6 +54,8 @@ export interface Spawned {
   readonly stderr: () => string
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   kill(signal?: NodeJS.Signals): void
+  /** Closes the pipe the child writes its stdout to, as `| head` does. */
+  closeStdout(): void
   /** Resolves once stdout matches `pattern` (polling the collected output). */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
 }
@@ -84,6 +86,9 @@ export function spawnCli(argv: readonly string[], env: Record<string, string> = 
     exited,
     kill: (signal = 'SIGTERM') => {
       child.kill(signal)
+    },
+    closeStdout: () => {
+      child.stdout.destroy()
     },
     waitForStdout: (pattern, timeoutMs = 30_000) =>
       waitFor(

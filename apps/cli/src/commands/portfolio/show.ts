@@ -138,13 +138,16 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
 
   private tableOutput(refreshMs: number): ShowOutput {
     const board = new PortfolioBoard(colorsFor(process.stdout))
-    const live = startLiveTable((now) => board.render(now), refreshMs)
-    let first = true
+    const live = startLiveTable((now, final) => board.render(now, final), refreshMs)
+    let priced = false
     return {
       snapshot: (snapshot) => {
         board.snapshot(snapshot)
-        if (first) live.drawNow()
-        first = false
+        // The first prices show at once; after that the table follows --refresh.
+        if (!priced && snapshot.holdings.some((holding) => holding.price !== undefined)) {
+          priced = true
+          live.drawNow()
+        }
       },
       status: (status) => {
         board.status(status, Date.now())

@@ -131,7 +131,7 @@ When stdout is not a terminal every update is one plain line; with --json every 
 
   private tableOutput(symbols: readonly string[], refreshMs: number): MonitorOutput {
     const board = new PriceBoard(symbols, colorsFor(process.stdout))
-    const live = startLiveTable((now) => board.render(now), refreshMs)
+    const live = startLiveTable((now, final) => board.render(now, final), refreshMs)
     return {
       price: (update) => {
         const first = !board.hasPrices

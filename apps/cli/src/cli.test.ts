@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process'
+import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bin, root, spawnCli, tempHome, waitFor } from './test-support/run.js'
+
+const ESC = '\u001b'
+const CURSOR_UP = new RegExp(`${ESC}\\[\\d+A`, 'g')
+const ERASE_LINE = new RegExp(`${ESC}\\[2K`, 'g')
+const ANY_SEQUENCE = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g')
+
+// These run the real executable (`node bin/run.js`) as users and scripts do.
+describe('crypto-analyzer executable', () => {
+  let home: ReturnType<typeof tempHome>
+  beforeEach(() => {
+    home = tempHome()
+  })
+  afterEach(() => {
+    home.remove()
+  })
+
+  it('prints help with every topic and exits 0 when run with --help', async () => {
+    const cli = spawnCli(['--help'], { CRYPTO_ANALYZER_HOME: home.path })
+    expect(await cli.exited).toEqual({ code: 0, signal: null })
+    expect(cli.stdout()).toContain('USAGE\n  $ crypto-analyzer [COMMAND]')
+    expect(cli.stdout()).toMatch(/portfolio\s+Manage saved holdings/)
+    expect(cli.stdout()).toMatch(/stream\s+Stream live prices/)
+  })
+
+  it('prints the stream test report as JSON for the mock provider', async () => {
+    const cli = spawnCli(['stream', 'test', '--provider', 'mock', '--duration', '2', '--json'], {
+      CRYPTO_ANALYZER_HOME: home.path,
+      CRYPTO_ANALYZER_MOCK_INTERVAL_MS: '200',
+    })
+    expect(await cli.exited).toEqual({ code: 0, signal: null })
+    const report = JSON.parse(cli.stdout()) as {
+      ok: boolean
+      duration_seconds: number
+      symbols: Record<string, { messages: number }>
+    }
+    expect(report.ok).toBe(true)
+    expect(report.duration_seconds).toBe(2)
+    expect(Object.keys(report.symbols)).toEqual(['BTC', 'ETH', 'ADA', 'DOT', 'LINK'])
+    for (const entry of Object.values(report.symbols)) expect(entry.messages).toBeGreaterThan(0)
+  })
+
+  it('tests the local fake Binance given by --binance-url', async () => {
+    const binance = await startFakeBinance({ tickInterval: 100 })
+    try {
+      const cli = spawnCli(
+        [
+          'stream',
+          'test',
+          '--provider',
+          'binance',
+          '--binance-url',
+          binance.url,
+          '--symbols',
+          'BTC,ETH,SOL',
+          '--duration',
+          '2',
+          '--json',
+        ],
+        { CRYPTO_ANALYZER_HOME: home.path },
+      )
+      expect(await cli.exited).toEqual({ code: 0, signal: null })
+      const report = JSON.parse(cli.stdout()) as {
+        provider: string
+        ok: boolean
+        symbols: Record<string, { messages: number; last_price: string }>
+      }
+      expect(report.provider).toBe('binance')
+      expect(report.ok).toBe(true)
+      expect(binance.subscriptions().sort()).toEqual([])
+      expect(report.symbols['SOL']?.last_price).toMatch(/^\d+(\.\d+)?$/)
+    } finally {
+      await binance.close()
+    }
+  })
+
+  it('stops stream monitor on SIGINT and exits 0', async () => {
+    const cli = spawnCli(['stream', 'monitor', '--provider', 'mock', '--json'], {
+      CRYPTO_ANALYZER_HOME: home.path,
+    })
+    await cli.waitForStdout(/"symbol":"BTC"/)
+    cli.kill('SIGINT')
+    expect(await cli.exited).toEqual({ code: 0, signal: null })
+  })
+
+  it('stops stream monitor when the reading end of its pipe closes', async () => {
+    const cli = spawnCli(['stream', 'monitor', '--provider', 'mock', '--interval', '20'], {
+      CRYPTO_ANALYZER_HOME: home.path,
+    })
+    await cli.waitForStdout(/ BTC /)
+    cli.closeStdout()
+    expect(await cli.exited).toEqual({ code: 0, signal: null })
+  })
+
+  it('redraws the monitor table in place on a terminal and restores it on Ctrl-C', async () => {
+    // `script` runs the command on a pseudo terminal; Ctrl-C is typed into it.
+    const command = `exec ${process.execPath} ${bin} stream monitor --provider mock --symbols BTC,ETH --interval 50 --refresh 0.1 --log-level error`
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: root,
+      env: { ...process.env, CRYPTO_ANALYZER_HOME: home.path, TERM: 'xterm-256color' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => {
+      child.on('exit', (code) => {
+        resolve(code)
+      })
+    })
+    // Several redraws with prices for both symbols.
+    await waitFor(
+      () =>
+        (output.match(CURSOR_UP) ?? []).length >= 5 && /ETH\S*\s+\d/.test(output)
+          ? true
+          : undefined,
+      30_000,
+      () => JSON.stringify(output.slice(-500)),
+    )
+    child.stdin.write('\x03')
+    expect(await exited).toBe(0)
+    const plain = output.replace(ANY_SEQUENCE, '')
+    expect(plain.match(/SYMBOL/g)).toHaveLength(1)
+    expect(output.match(ERASE_LINE)?.length).toBeGreaterThan(5)
+    expect(output.startsWith(`${ESC}[?25l`)).toBe(true)
+    expect(output.trimEnd().endsWith(`${ESC}[?25h`)).toBe(true)
+    expect(plain).toMatch(/BTC\s+\d+(\.\d+)?\s+[+-]?\d/)
+    expect(plain).toContain('mock ● connected')
+    expect(plain).toContain('mock ■ stopped')
+  })
+})
