@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bin, root, spawnCli, tempHome, waitFor } from './test-support/run.js'
@@ -7,6 +9,15 @@ const ESC = '\u001b'
 const CURSOR_UP = new RegExp(`${ESC}\\[\\d+A`, 'g')
 const ERASE_LINE = new RegExp(`${ESC}\\[2K`, 'g')
 const ANY_SEQUENCE = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g')
+
+const HOOKS = `import { appendFileSync } from 'node:fs'
+let log
+export function initialize(path) { log = path }
+export async function load(url, context, next) {
+  appendFileSync(log, url + '\\n')
+  return next(url, context)
+}
+`
 
 // These run the real executable (`node bin/run.js`) as users and scripts do.
 describe('crypto-analyzer executable', () => {
@@ -24,6 +35,32 @@ describe('crypto-analyzer executable', () => {
     expect(cli.stdout()).toContain('USAGE\n  $ crypto-analyzer [COMMAND]')
     expect(cli.stdout()).toMatch(/portfolio\s+Manage saved holdings/)
     expect(cli.stdout()).toMatch(/stream\s+Stream live prices/)
+  })
+
+  it('loads no command module for --version and --help (the manifest answers)', async () => {
+    // A module hook records every ES module Node loads; commands are ES modules under dist/.
+    const log = join(home.path, 'loaded.log')
+    writeFileSync(join(home.path, 'hooks.mjs'), HOOKS)
+    writeFileSync(
+      join(home.path, 'register.mjs'),
+      `import { register } from 'node:module'\nregister(new URL('./hooks.mjs', import.meta.url), { data: ${JSON.stringify(log)} })\n`,
+    )
+    for (const argv of [['--version'], ['--help'], ['stream', 'monitor', '--help']]) {
+      writeFileSync(log, '')
+      const child = spawn(
+        process.execPath,
+        ['--import', join(home.path, 'register.mjs'), bin, ...argv],
+        {
+          cwd: root,
+          stdio: 'ignore',
+        },
+      )
+      const code = await new Promise((resolve) => child.on('exit', resolve))
+      expect(code).toBe(0)
+      const loaded = readFileSync(log, 'utf8').split('\n')
+      expect(loaded).toContain(`file://${bin}`)
+      expect(loaded.filter((url) => url.includes('/dist/commands/'))).toEqual([])
+    }
   })
 
   it('prints the stream test report as JSON for the mock provider', async () => {
