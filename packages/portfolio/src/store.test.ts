@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -423,16 +423,32 @@ describe('createStateStore across processes', () => {
 
   it('takes over a lock older than staleLockAfter even when its process seems alive', async () => {
     const home = await freshHome()
-    const store = createStateStore({ home, staleLockAfter: 200, lockTimeout: 5000 })
+    const store = createStateStore({ home, staleLockAfter: 60_000, lockTimeout: 300 })
     await store.updateAlerts(() => [])
-    // A lock claiming to be this test process's parent (alive), written long ago.
+    const lockPath = `${store.paths.alerts}.lock`
+    // A lock of a live process on another host: only its age can tell it is stale.
     await writeFile(
-      `${store.paths.alerts}.lock`,
+      lockPath,
       JSON.stringify({ pid: process.ppid, host: 'elsewhere', time: 0, nonce: 'n' }),
     )
-    const started = Date.now()
-    await store.updateAlerts((a) => [...a, { symbol: 'BTC', condition: 'price > 1' }])
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
-    expect(await store.readAlerts()).toHaveLength(1)
+    const add = () => store.updateAlerts((a) => [...a, { symbol: 'BTC', condition: 'price > 1' }])
+    expect(await rejection(add())).toMatchObject({ reason: 'lock-timeout', path: lockPath })
+    const longAgo = new Date(Date.now() - 120_000)
+    await utimes(lockPath, longAgo, longAgo)
+    expect(await add()).toHaveLength(1)
+    expect((await readdir(home)).sort()).toEqual(['alerts.json'])
+  })
+
+  it('waits on an empty lock file for a grace period, then takes it over', async () => {
+    const home = await freshHome()
+    const store = createStateStore({ home, lockTimeout: 300 })
+    const lockPath = `${store.paths.holdings}.lock`
+    await store.updateHoldings(() => [])
+    await writeFile(lockPath, '')
+    const add = () => store.updateHoldings(() => [{ symbol: 'BTC', amount: '1' }])
+    expect(await rejection(add())).toMatchObject({ reason: 'lock-timeout' })
+    const longAgo = new Date(Date.now() - 10_000)
+    await utimes(lockPath, longAgo, longAgo)
+    expect(await add()).toEqual([{ symbol: 'BTC', amount: '1' }])
   })
 })
