@@ -204,6 +204,45 @@ describe('coinbase provider', () => {
     expect(update?.source).toBe('coinbase')
   })
 
+  it('drops and counts malformed and oversize frames and goes on', async () => {
+    const server = await coinbase({ tickInterval: 0 })
+    const h = harness({ urls: { coinbase: server.url }, stream: { maxMessageSize: 2048 } })
+    managed(h.manager).addProvider('coinbase', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => server.subscriptions().length === 1, 'subscription')
+    const eventTime = Date.now() + 60_000 // after the ticker the fake replays on subscribe
+    const good = {
+      type: 'ticker',
+      sequence: 9_100_000_000_000,
+      product_id: 'BTC-USD',
+      price: '100.5',
+      open_24h: '100',
+      volume_24h: '10',
+      time: `${new Date(eventTime).toISOString().slice(0, -1)}456Z`, // microseconds, like Coinbase
+    }
+    const bad = [
+      '{"type":"ticker"',
+      '[1,2]',
+      '{"price":"1"}', // no type
+      JSON.stringify({ ...good, price: 100.5 }),
+      JSON.stringify({ ...good, price: '-100.5' }),
+      JSON.stringify({ ...good, volume_24h: '-1' }),
+      JSON.stringify({ ...good, open_24h: undefined }),
+      JSON.stringify({ ...good, time: 'now' }),
+      JSON.stringify({ ...good, sequence: '5' }),
+      JSON.stringify({ ...good, product_id: 'BTC-EUR' }),
+      JSON.stringify({ ...good, padding: 'x'.repeat(4000) }), // oversize: dropped by the stream
+    ]
+    for (const frame of bad) server.sendRaw(frame)
+    server.sendRaw(JSON.stringify(good))
+    await waitFor(() => h.of('BTC').some((u) => u.price.equals('100.5')), 'the good frame')
+    const update = h.of('BTC').find((u) => u.price.equals('100.5'))
+    expect(update && formatDecimal(update.changePercent24h)).toBe('0.5')
+    expect(update?.timestamp).toBe(eventTime)
+    expect(h.manager.getStatus().providers[0]?.droppedFrames).toBe(bad.length)
+    expect(h.errors).toEqual([])
+  })
+
   it('discards a ticker whose sequence is not above the last one', async () => {
     const server = await coinbase({ tickInterval: 0 })
     const h = harness({ urls: { coinbase: server.url } })

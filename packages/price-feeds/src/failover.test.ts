@@ -1,6 +1,7 @@
 import { startFakeBinance, startFakeCoinbase } from '@crypto-analyzer/fake-exchanges'
 import type { FakeBinance, FakeCoinbase } from '@crypto-analyzer/fake-exchanges'
-import type { PriceUpdate } from '@crypto-analyzer/core-events'
+import { createEventBus } from '@crypto-analyzer/core-events'
+import type { AnyStreamEvent, PriceUpdate, StreamEventBus } from '@crypto-analyzer/core-events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { harness } from './test-support/harness.js'
 import type { Harness } from './test-support/harness.js'
@@ -35,8 +36,10 @@ async function failoverFeed(
   cb: FakeCoinbase,
   symbols: { binance: string[]; coinbase: string[] },
   primary: 'binance' | 'coinbase' = 'binance',
+  bus?: StreamEventBus,
 ): Promise<Harness> {
   const h = harness({
+    ...(bus === undefined ? {} : { bus }),
     urls: { binance: bn.url, coinbase: cb.url },
     staleAfter: STALE,
     failbackAfter: FAILBACK,
@@ -117,7 +120,8 @@ describe('failover', () => {
     bn.stall()
     const stalledAt = Date.now()
     await waitFor(() => h.of('BTC', 'coinbase').length > 0, 'fallback after the stall')
-    expect(Date.now() - stalledAt).toBeGreaterThanOrEqual(STALE - 50)
+    // Not instant: it takes the stale window (measured from the last update, just before the stall).
+    expect(Date.now() - stalledAt).toBeGreaterThan(STALE / 2)
     bn.resume()
     await waitFor(() => h.of('BTC').at(-1)?.source === 'binance', 'failback after resume', 20_000)
     expect(runs(h.of('BTC'))).toEqual(['binance', 'coinbase', 'binance'])
@@ -142,7 +146,19 @@ describe('failover', () => {
 
   it('serves a symbol the primary lacks from the fallback, and the rest from the primary', async () => {
     const { bn, cb } = await exchanges(['BTCUSDT', 'ETHUSDT'])
-    const h = await failoverFeed(bn, cb, { binance: ['BTC', 'SOL'], coinbase: ['BTC', 'SOL'] })
+    const bus = createEventBus()
+    bus.start()
+    const events: AnyStreamEvent[] = []
+    bus.subscribe('test', (event) => {
+      events.push(event)
+    })
+    const h = await failoverFeed(
+      bn,
+      cb,
+      { binance: ['BTC', 'SOL'], coinbase: ['BTC', 'SOL'] },
+      'binance',
+      bus,
+    )
     await waitFor(() => h.of('SOL').length > 3 && h.of('BTC').length > 3, 'both symbols')
     expect(new Set(h.of('SOL').map((u) => u.source))).toEqual(new Set(['coinbase']))
     expect(new Set(h.of('BTC').map((u) => u.source))).toEqual(new Set(['binance']))
@@ -155,6 +171,20 @@ describe('failover', () => {
       symbols: ['SOL'],
       reason: 'SOL now served by coinbase: binance rejected SOL',
     })
+    const error = events.find((e) => e.type === 'error')
+    expect(error).toMatchObject({ source: 'binance', symbol: 'SOL', data: h.errors[0] })
+    expect(
+      events.find((e) => e.type === 'feed_status' && e.data.state === 'failed_over'),
+    ).toMatchObject({
+      source: 'binance',
+      data: { symbols: ['SOL'] },
+    })
+    const prices = events.filter((e) => e.type === 'price_update')
+    expect(prices.length).toBeGreaterThan(6)
+    expect(prices.every((e) => e.source === (e.symbol === 'SOL' ? 'coinbase' : 'binance'))).toBe(
+      true,
+    )
+    bus.stop()
     expect(h.manager.getStatus().symbols).toEqual([
       expect.objectContaining({
         symbol: 'BTC',
@@ -189,7 +219,9 @@ describe('failover', () => {
       'mock data',
     )
     expect(h.updates.every((u) => u.source === 'mock')).toBe(true)
-    expect(h.manager.getStatus().providers[0]?.state).toBe('reconnecting')
+    // Retrying with backoff: between attempts or inside one.
+    expect(['reconnecting', 'connecting']).toContain(h.manager.getStatus().providers[0]?.state)
+    expect(h.manager.getStatus().providers[0]?.reconnects).toBeGreaterThan(0)
     expect(h.manager.getStatus().symbols.every((s) => s.servedBy === 'mock')).toBe(true)
   })
 })
