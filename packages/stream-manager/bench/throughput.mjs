@@ -3,7 +3,8 @@
 // Run after a build: `node bench/throughput.mjs` (or `pnpm -F @crypto-analyzer/stream-manager bench`).
 // Options: --frames N (default 100000), --runs N (default 5), --kills N (default 5).
 import { once } from 'node:events'
-import { Worker } from 'node:worker_threads'
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { createStreamManager } from '../dist/index.js'
 
@@ -18,42 +19,12 @@ const KILLS = args.get('--kills') ?? 5
 const FRAME =
   '{"stream":"dogebnb@ticker","data":{"e":"24hrTicker","E":1569805259092,"s":"DOGEBNB","p":"0.00000291","P":"2.068","w":"0.00014188","x":"0.00014069","c":"0.00014360","Q":"51135.00000000","b":"0.00014365","B":"7080.00000000","a":"0.00014498","A":"275033.00000000","o":"0.00014069","h":"0.00014550","l":"0.00013851","v":"20014582.00000000","q":"2839.62578157","O":1569718859088,"C":1569805259088,"F":64171,"L":64684,"n":514}}'
 
-// The server lives in a worker thread so it does not share the client's event loop.
-const serverSource = `
-const { parentPort, workerData } = require('node:worker_threads')
-const { WebSocketServer } = require(workerData.wsPath)
-let wss
-function listen(port) {
-  return new Promise((resolve) => {
-    wss = new WebSocketServer({ host: '127.0.0.1', port }, () => resolve(wss.address().port))
-  })
-}
-async function blast(count) {
-  const frame = Buffer.from(workerData.frame)
-  for (const client of wss.clients) {
-    for (let sent = 0; sent < count; ) {
-      const batch = Math.min(1000, count - sent)
-      for (let i = 0; i < batch - 1; i++) client.send(frame, { binary: false })
-      await new Promise((resolve) => client.send(frame, { binary: false }, resolve))
-      sent += batch
-    }
-  }
-}
-parentPort.on('message', async (msg) => {
-  if (msg.cmd === 'listen') parentPort.postMessage({ port: await listen(msg.port ?? 0) })
-  if (msg.cmd === 'blast') { await blast(msg.count); parentPort.postMessage({ done: true }) }
-  if (msg.cmd === 'kill') { for (const c of wss.clients) c.terminate(); parentPort.postMessage({ killed: true }) }
-  if (msg.cmd === 'close') { for (const c of wss.clients) c.terminate(); wss.close(() => parentPort.postMessage({ closed: true })) }
-})
-`
-
-const worker = new Worker(serverSource, {
-  eval: true,
-  workerData: { frame: FRAME, wsPath: new URL(import.meta.resolve('ws')).pathname },
+const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), {
+  env: { ...process.env, BENCH_FRAME: FRAME },
 })
 function request(cmd, extra = {}) {
-  const reply = once(worker, 'message')
-  worker.postMessage({ cmd, ...extra })
+  const reply = once(server, 'message')
+  server.send({ cmd, ...extra })
   return reply.then(([msg]) => msg)
 }
 
@@ -66,20 +37,32 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-/** Frames/s from the first to the last frame of one blast. */
+/**
+ * One blast of `count` frames: wall-clock frames/s from the first to the last frame, and this
+ * process's CPU microseconds per frame (the server runs in another process). CPU time is the
+ * steadier figure on a shared machine: it does not count time spent waiting for a core.
+ */
 async function measure(onFrame, count) {
   let received = 0
   let first = 0
+  let cpuAtFirst
   let resolveDone
   const done = new Promise((resolve) => (resolveDone = resolve))
   onFrame(() => {
-    if (received === 0) first = performance.now()
-    if (++received === count) resolveDone(performance.now())
+    if (received === 0) {
+      first = performance.now()
+      cpuAtFirst = process.cpuUsage()
+    }
+    if (++received === count)
+      resolveDone({ at: performance.now(), cpu: process.cpuUsage(cpuAtFirst) })
   })
   const blasted = request('blast', { count })
   const last = await done
   await blasted
-  return (count - 1) / ((last - first) / 1000)
+  return {
+    rate: (count - 1) / ((last.at - first) / 1000),
+    cpuUsPerFrame: (last.cpu.user + last.cpu.system) / (count - 1),
+  }
 }
 
 async function rawRun() {
@@ -154,21 +137,26 @@ async function reconnectTimes() {
 
 const killTimes = await reconnectTimes()
 await request('close')
-await worker.terminate()
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
+const med = (runs, key) => median(runs.map((r) => r[key]))
 const result = {
   frames: FRAMES,
   frameBytes: Buffer.byteLength(FRAME),
   runs: RUNS,
-  rawWsFramesPerSec: Math.round(median(raw)),
-  managerFramesPerSec: Math.round(median(managed)),
-  ratio: Number((median(managed) / median(raw)).toFixed(3)),
+  rawWsFramesPerSec: Math.round(med(raw, 'rate')),
+  managerFramesPerSec: Math.round(med(managed, 'rate')),
+  wallRatio: Number((med(managed, 'rate') / med(raw, 'rate')).toFixed(3)),
+  rawWsCpuUsPerFrame: Number(med(raw, 'cpuUsPerFrame').toFixed(3)),
+  managerCpuUsPerFrame: Number(med(managed, 'cpuUsPerFrame').toFixed(3)),
+  cpuRatio: Number((med(raw, 'cpuUsPerFrame') / med(managed, 'cpuUsPerFrame')).toFixed(3)),
   killToReconnectedMs: { median: Math.round(median(killTimes)), all: killTimes.map(Math.round) },
 }
 console.log(
-  `inbound (${FRAMES} frames of ${result.frameBytes} B, median of ${RUNS}): raw ws ${fmt(result.rawWsFramesPerSec)} frames/s, ` +
-    `stream-manager ${fmt(result.managerFramesPerSec)} frames/s, ratio ${result.ratio}`,
+  `inbound, ${FRAMES} frames of ${result.frameBytes} B, median of ${RUNS} alternating runs:\n` +
+    `  raw ws          ${fmt(result.rawWsFramesPerSec)} frames/s, ${result.rawWsCpuUsPerFrame} µs CPU/frame\n` +
+    `  stream-manager  ${fmt(result.managerFramesPerSec)} frames/s, ${result.managerCpuUsPerFrame} µs CPU/frame\n` +
+    `  manager/raw     ${result.wallRatio} (wall), ${result.cpuRatio} (CPU, raw cost / manager cost)`,
 )
 console.log(
   `server kill -> reconnected, default options (reconnectDelay 1000, full jitter): median ${result.killToReconnectedMs.median} ms over ${KILLS} kills ` +

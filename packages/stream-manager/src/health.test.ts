@@ -35,7 +35,8 @@ describe('StreamManager health', () => {
   }> {
     const server = await startTestServer(serverOptions)
     const clock = new ManualClock()
-    const manager = createStreamManager({ clock, closeTimeout: 0 })
+    // A fixed jitter: a drawn 0 ms retry would fire inside the same advance() and hide the change.
+    const manager = createStreamManager({ clock, closeTimeout: 0, random: () => 0.5 })
     const changes: StreamStateChange[] = []
     manager.onStateChange((change) => changes.push(change))
     cleanups.push(() => server.close())
@@ -54,7 +55,10 @@ describe('StreamManager health', () => {
       reconnectDelay: 10,
     })
     manager.start()
-    await waitFor(() => server.clients.size === 1, 'connected')
+    await waitFor(
+      () => server.clients.size === 1 && manager.getStreamMetrics('s')?.state === 'connected',
+      'connected on both ends',
+    )
     for (const client of server.clients) client.on('ping', () => pings.push(clock.now()))
     clock.advance(1000)
     await waitFor(() => pings.length === 1, 'ping reached the server')
@@ -125,7 +129,10 @@ describe('StreamManager health', () => {
     const { server, manager, changes, clock } = await manual()
     manager.addStream({ streamId: 's', url: server.url, staleAfter: 100, heartbeatInterval: 0 })
     manager.start()
-    await waitFor(() => server.clients.size === 1, 'connected')
+    await waitFor(
+      () => server.clients.size === 1 && manager.getStreamMetrics('s')?.state === 'connected',
+      'connected on both ends',
+    )
     clock.advance(90)
     server.send('tick')
     await waitFor(() => manager.getStreamMetrics('s')?.messagesReceived === 1, 'tick')
@@ -147,7 +154,10 @@ describe('StreamManager health', () => {
     })
     manager.addStream({ streamId: 's', url: server.url, heartbeatInterval: 0 })
     manager.start()
-    await waitFor(() => server.clients.size === 1, 'connected')
+    await waitFor(
+      () => server.clients.size === 1 && manager.getStreamMetrics('s')?.state === 'connected',
+      'connected on both ends',
+    )
     for (const client of server.clients) client.ping('1700000000000')
     await waitFor(() => pongs.length === 1, 'pong')
     expect(pongs).toEqual(['1700000000000'])

@@ -25,7 +25,10 @@ describe('StreamManager inbound', () => {
       hardMaxMessageSize: 1000,
     })
     manager.start()
-    await waitFor(() => server.clients.size === 1, 'connected')
+    await waitFor(
+      () => server.clients.size === 1 && manager.getStreamMetrics('s')?.state === 'connected',
+      'connected on both ends',
+    )
     server.send('x'.repeat(101))
     server.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))
     server.send(Buffer.from([0xc3, 0x28]), { binary: true })
@@ -60,7 +63,10 @@ describe('StreamManager inbound', () => {
       reconnectDelay: 10,
     })
     manager.start()
-    await waitFor(() => server.clients.size === 1, 'connected')
+    await waitFor(
+      () => server.clients.size === 1 && manager.getStreamMetrics('s')?.state === 'connected',
+      'connected on both ends',
+    )
     server.send('y'.repeat(1001))
     await waitFor(() => server.connections === 2 && server.clients.size === 1, 'reconnected')
     const lost = changes.find((c) => c.state === 'reconnecting')

@@ -116,7 +116,10 @@ describe('StreamManager lifecycle', () => {
     const manager = createStreamManager({ closeTimeout: 50 })
     manager.addStream({ streamId: 's', url: server.url })
     manager.start()
-    await waitFor(() => server.clients.size === 1, 'connected')
+    await waitFor(
+      () => server.clients.size === 1 && manager.getStreamMetrics('s')?.state === 'connected',
+      'connected on both ends',
+    )
     // The server stops reading: the close frame is never answered.
     for (const client of server.clients) {
       ;(client as unknown as { _socket: { pause(): void } })._socket.pause()

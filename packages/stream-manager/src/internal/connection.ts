@@ -100,15 +100,6 @@ export class Connection {
     this.timers = new TimerSet<TimerName>(host.clock)
   }
 
-  /** Timers pending now (tests assert 0 after stop). */
-  get timerCount(): number {
-    return this.timers.size
-  }
-
-  get active(): boolean {
-    return this.state !== 'idle' && this.state !== 'stopped' && this.state !== 'failed'
-  }
-
   get pending(): number {
     return (
       this.control.length +

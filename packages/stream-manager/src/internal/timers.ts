@@ -7,10 +7,6 @@ export class TimerSet<Name extends string> {
 
   constructor(private readonly clock: Clock) {}
 
-  get size(): number {
-    return this.timeouts.size + this.intervals.size
-  }
-
   has(name: Name): boolean {
     return this.timeouts.has(name) || this.intervals.has(name)
   }
