@@ -104,7 +104,7 @@ export function describeFeed(c: Colors, status: FeedStatus, forMs: number): stri
     case 'connecting':
       return `${name} ${c.yellow(`○ connecting ${age(forMs)}`)}`
     case 'reconnecting':
-      return `${name} ${c.yellow(`↻ reconnecting${retryText(status)}`)}`
+      return `${name} ${c.yellow(`↻ reconnecting for ${age(forMs)}${reasonText(status)}`)}`
     case 'stale':
       return `${name} ${c.yellow(`◌ stale for ${age(forMs)}`)}`
     case 'failed_over':
@@ -114,6 +114,8 @@ export function describeFeed(c: Colors, status: FeedStatus, forMs: number): stri
   }
 }
 
-function retryText(status: FeedStatus): string {
-  return status.reason === undefined ? '' : ` (${status.reason})`
+function reasonText(status: FeedStatus): string {
+  if (status.reason === undefined || status.reason === '') return ''
+  const reason = status.reason.length > 60 ? `${status.reason.slice(0, 59)}…` : status.reason
+  return ` (${reason})`
 }
