@@ -93,7 +93,7 @@ export type PriceObserver = (update: PriceUpdate, sentAt: number) => void
 
 /** One client connection: its rooms, rate limiter, and the slow-consumer state. */
 export class Connection implements Member {
-  readonly rooms = new Set<Room>()
+  readonly rooms: Set<Room> = new Set<Room>()
   readonly limiter: RateLimiter
   readonly done: Promise<void>
   alive = true
@@ -238,8 +238,8 @@ export class Hub {
     >,
     rejected: {},
   }
-  readonly connections = new Set<Connection>()
-  readonly lagging = new Set<Connection>()
+  readonly connections: Set<Connection> = new Set<Connection>()
+  readonly lagging: Set<Connection> = new Set<Connection>()
   readonly rooms: Rooms
   /** Most messages one lagging client keeps per room (one per symbol is the usual need). */
   readonly maxPending: number
@@ -253,10 +253,10 @@ export class Hub {
   constructor(readonly options: ResolvedOptions) {
     const { historySize, symbolHistorySize, alertSnapshotSize, symbols } = options
     this.rooms = {
-      prices: new Room('prices', 'prices', historySize),
+      prices: new Room('prices', 'prices', historySize, Infinity),
       portfolio: new Room('portfolio', 'portfolio', historySize, 1),
       alerts: new Room('alerts', 'alerts', historySize, alertSnapshotSize),
-      status: new Room('status', 'status', historySize),
+      status: new Room('status', 'status', historySize, Infinity),
       symbols: new Map(
         symbols.map((symbol) => [
           symbol,

@@ -13,7 +13,7 @@ export interface Member {
 export class Room {
   readonly name: string
   readonly kind: RoomKind
-  readonly members = new Set<Member>()
+  readonly members: Set<Member> = new Set<Member>()
   /** The seq of the newest message, 0 before the first. */
   seq = 0
   private readonly history: (Entry | undefined)[]
@@ -23,7 +23,7 @@ export class Room {
   private readonly latest = new Map<string, Entry>()
   private readonly latestLimit: number
 
-  constructor(name: string, kind: RoomKind, historySize: number, latestLimit = Infinity) {
+  constructor(name: string, kind: RoomKind, historySize: number, latestLimit: number) {
     this.name = name
     this.kind = kind
     this.history = new Array<Entry | undefined>(historySize)
