@@ -65,11 +65,21 @@ describe('StreamManager reconnect', () => {
     expect(metrics?.uptimeSeconds).toBeGreaterThanOrEqual(0)
   })
 
-  it('reconnects with backoff when the server drops the socket abruptly', async () => {
+  it('reconnects with backoff when the server drops the socket abruptly, and resubscribes', async () => {
     const { server, manager, changes } = await setup()
-    manager.addStream({ streamId: 's', url: server.url, reconnectDelay: 20, maxReconnectDelay: 40 })
+    manager.addStream({
+      streamId: 's',
+      url: server.url,
+      reconnectDelay: 20,
+      maxReconnectDelay: 40,
+      onOpen: () => ['SUBSCRIBE btcusdt@ticker'],
+    })
+    // Sent while disconnected: waits, then goes out after the resubscription.
+    manager.onStateChange((c) => {
+      if (c.state === 'reconnecting') manager.send('s', 'queued while down')
+    })
     manager.start()
-    await waitFor(() => stateOf(manager) === 'connected', 'first connect')
+    await waitFor(() => server.received.length === 1, 'first subscription')
     server.terminateAll()
     await waitFor(() => server.connections === 2 && stateOf(manager) === 'connected', 'reconnected')
     expect(changes.map((c) => `${c.previous}>${c.state}:${c.reasonCode}`)).toEqual([
@@ -86,6 +96,12 @@ describe('StreamManager reconnect', () => {
     expect(lost?.retryInMs).toBeLessThan(20)
     expect(changes[4]?.attempt).toBe(0)
     expect(manager.getStreamMetrics('s')?.reconnects).toBe(1)
+    await waitFor(() => server.received.length === 3, 'resubscribed')
+    expect(server.received).toEqual([
+      { connection: 1, data: 'SUBSCRIBE btcusdt@ticker' },
+      { connection: 2, data: 'SUBSCRIBE btcusdt@ticker' },
+      { connection: 2, data: 'queued while down' },
+    ])
   })
 
   it('reconnects after a server restart on the same port', async () => {
