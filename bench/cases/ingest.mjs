@@ -32,7 +32,7 @@ const MARKETS = [
 const fixed = (value, digits) => value.toFixed(digits)
 const cb = (value) => String(Number(value.toPrecision(10)))
 
-function binanceFrames(count) {
+export function binanceFrames(count) {
   const next = random(1)
   const prices = MARKETS.map(([, price]) => price)
   let time = 1_767_225_600_000
@@ -77,7 +77,7 @@ function binanceFrames(count) {
   return frames
 }
 
-function coinbaseFrames(count) {
+export function coinbaseFrames(count) {
   const next = random(2)
   const prices = MARKETS.map(([, price]) => price)
   const sequences = MARKETS.map((_, m) => 50_978_628_538 + m * 1_000_000)

@@ -170,6 +170,10 @@ serveCommands(
       return {}
     },
     collect,
+    gc() {
+      globalThis.gc?.()
+      return {}
+    },
     totals: () => Object.fromEntries([...groups].map(([name, group]) => [name, group.total])),
     close: closeGroup,
   },

@@ -46,6 +46,7 @@ let close
 let url
 let join
 let clientCount = () => 0
+let serverStats = () => ({})
 
 async function startOurs() {
   const { createEventBus } = await import('@crypto-analyzer/core-events')
@@ -53,7 +54,12 @@ async function startOurs() {
   const { serve } = await import('@hono/node-server')
   const bus = createEventBus()
   bus.start()
-  const server = createWsServer({ bus, symbols: SYMBOLS, maxConnectionsPerIp: 1_000_000 })
+  const server = createWsServer({
+    bus,
+    symbols: SYMBOLS,
+    maxConnectionsPerIp: 1_000_000,
+    maxConnections: 1_000_000,
+  })
   const http = await new Promise((resolve) => {
     const s = serve(
       {
@@ -72,6 +78,7 @@ async function startOurs() {
     bus.publishPriceUpdate(u.symbol, u)
   }
   clientCount = () => server.wss.clients.size
+  serverStats = () => server.stats()
   close = async () => {
     await server.close()
     bus.stop()
@@ -209,7 +216,11 @@ serveCommands(
       const usage = process.memoryUsage()
       return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external }
     },
-    stats: () => ({ clients: clientCount() }),
+    stats: () => ({ clients: clientCount(), published: nextId - 1, server: serverStats() }),
+    gc() {
+      globalThis.gc?.()
+      return {}
+    },
     /** Publishes `rate` messages/s until told to stop (memory case). */
     stream({ rate }) {
       const every = 10
