@@ -42,6 +42,12 @@ export function createConfig(tsconfigRootDir) {
       },
     },
     {
+      // Plain JS (examples, bench scripts, bin stubs) is not in any tsconfig: lint it untyped.
+      files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+      ...tseslint.configs.disableTypeChecked,
+      languageOptions: { parserOptions: { projectService: false } },
+    },
+    {
       files: ['**/*.test.ts', 'src/test-support/**'],
       rules: {
         // Tests poke at values they have just asserted exist.
