@@ -144,6 +144,22 @@ describe('binance provider', () => {
     expect(h.of('ETH')).toEqual([])
   })
 
+  it('closes its connection when the exchange rejects every symbol', async () => {
+    const server = await binance()
+    const h = harness({ urls: { binance: server.url } })
+    managed(h.manager).addProvider('binance', ['XYZ', 'QQQ'])
+    await h.manager.start()
+    await waitFor(() => h.errors.length === 2, 'both rejections')
+    await waitFor(() => h.statuses.at(-1)?.state === 'stopped', 'the stopped status')
+    await waitFor(() => server.connectionCount === 0, 'the socket closed')
+    expect(h.statuses.at(-1)).toMatchObject({
+      provider: 'binance',
+      reason: 'binance rejected every symbol',
+    })
+    expect(h.manager.getStatus().providers[0]).toMatchObject({ state: 'stopped', reconnects: 0 })
+    expect(h.manager.getStatus().providers[0]?.messagesReceived).toBeGreaterThan(0)
+  })
+
   it('resubscribes after the connection drops', async () => {
     const server = await binance()
     const h = harness({ urls: { binance: server.url } })

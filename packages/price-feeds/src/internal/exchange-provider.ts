@@ -3,6 +3,7 @@ import type {
   StreamConfig,
   StreamManager,
   StreamMessage,
+  StreamMetrics,
   StreamStateChange,
 } from '@crypto-analyzer/stream-manager'
 import { FeedError } from '../errors.js'
@@ -109,6 +110,20 @@ export function createExchangeProvider(options: ExchangeProviderOptions): Exchan
     )
     logger.warn({ provider: name, symbol, message }, 'subscription rejected')
     sink.rejected(name, symbol, error)
+    if (active().length === 0 && running) retire()
+  }
+
+  // Nothing left to subscribe: keeping the socket would only reconnect forever (Coinbase even
+  // closes a connection without a subscription after 5 s).
+  let lastMetrics: StreamMetrics | undefined
+  const retire = (): void => {
+    lastMetrics = streams.getStreamMetrics(streamId)
+    running = false
+    for (const unsubscribe of unsubscribers.splice(0)) unsubscribe()
+    sink.state(name, 'stopped', `${name} rejected every symbol`)
+    streams.removeStream(streamId).catch((error: unknown) => {
+      logger.warn({ err: error, provider: name }, 'closing the idle stream failed')
+    })
   }
 
   const exchangeError = (message: string): void => {
@@ -243,7 +258,7 @@ export function createExchangeProvider(options: ExchangeProviderOptions): Exchan
       return Promise.resolve()
     },
     counters() {
-      const metrics = streams.getStreamMetrics(streamId)
+      const metrics = streams.getStreamMetrics(streamId) ?? lastMetrics
       return {
         state: metrics?.state ?? (running ? 'idle' : 'stopped'),
         messagesReceived: metrics?.messagesReceived ?? 0,
