@@ -1,3 +1,3 @@
 import { createConfig } from '@crypto-analyzer/eslint-config'
 
-export default [...createConfig(import.meta.dirname), { ignores: ['bench/**'] }]
+export default createConfig(import.meta.dirname)

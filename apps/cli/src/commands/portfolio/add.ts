@@ -9,7 +9,7 @@ export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
   static override summary =
     'Save a holding: how much of SYMBOL you hold (replaces an earlier amount).'
   static override description =
-    'Holdings live in $CRYPTO_ANALYZER_HOME/holdings.json (default ~/.config/crypto-analyzer), written atomically; a running server picks them up. Adding a symbol you already hold sets its new amount and prints the old one.'
+    'Holdings live in $CRYPTO_ANALYZER_HOME/holdings.json (default ~/.config/crypto-analyzer), written atomically; a running server picks them up. Adding a symbol you already hold sets its new amount (keeping its cost basis unless --cost is given) and prints the old amount.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> BTC 0.5',
@@ -36,22 +36,21 @@ export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
     const amount = formatDecimal(
       parseUserDecimal(this.args.amount, 'amount', { allowZero: false, example: '0.5' }),
     )
-    const cost = this.flags.cost
-    const record: HoldingRecord =
-      cost === undefined
-        ? { symbol, amount }
-        : {
-            symbol,
-            amount,
-            costBasis: formatDecimal(
-              parseUserDecimal(cost, 'cost', { allowZero: true, example: '42000' }),
-            ),
-          }
+    const cost =
+      this.flags.cost === undefined
+        ? undefined
+        : formatDecimal(
+            parseUserDecimal(this.flags.cost, 'cost', { allowZero: true, example: '42000' }),
+          )
     const store = createStateStore({ logger: this.packageLogger })
     let previous: HoldingRecord | undefined
+    let record: HoldingRecord = { symbol, amount }
     try {
       await store.updateHoldings((current) => {
         previous = current.find((holding) => holding.symbol === symbol)
+        // A new amount keeps the saved cost basis unless --cost gives a new one.
+        const costBasis = cost ?? previous?.costBasis
+        record = costBasis === undefined ? { symbol, amount } : { symbol, amount, costBasis }
         return previous
           ? current.map((holding) => (holding.symbol === symbol ? record : holding))
           : [...current, record]

@@ -48,6 +48,15 @@ describe('portfolio', () => {
       })
     })
 
+    it('keeps the saved cost basis when a new amount comes without --cost', async () => {
+      await run(['portfolio', 'add', 'BTC', '1', '--cost', '30000'])
+      await run(['portfolio', 'add', 'BTC', '2'])
+      expect(holdingsFile()).toEqual({
+        version: 1,
+        holdings: [{ symbol: 'BTC', amount: '2', costBasis: '30000' }],
+      })
+    })
+
     it('prints the saved record with --json', async () => {
       const { stdout } = await run(['portfolio', 'add', 'ADA', '1000', '--json'])
       expect(JSON.parse(stdout)).toEqual({ symbol: 'ADA', amount: '1000' })
