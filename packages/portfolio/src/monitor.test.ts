@@ -47,9 +47,8 @@ describe('createPortfolioMonitor valuation', () => {
     const snapshot = monitor.getSnapshot()
     expect(text(snapshot.totalValue)).toBe('100000')
     expect(text(snapshot.totalChange24h)).toBe('2500')
-    // 2500 / 97500 × 100 = 2.564102564102564…, carried to 64 significant digits.
-    expect(snapshot.totalChangePercent24h.toSignificantDigits(12).toFixed()).toBe('2.5641025641')
-    expect(snapshot.totalChangePercent24h.precision()).toBe(64)
+    // 2500 / 97500 × 100 = 2.564102564102564…, rounded half-even to 8 places.
+    expect(text(snapshot.totalChangePercent24h)).toBe('2.56410256')
     expect(roundForDisplay(snapshot.totalChangePercent24h, 2)).toBe('2.56')
     expect(snapshot.holdings).toHaveLength(1)
     const [btc] = snapshot.holdings
@@ -84,7 +83,7 @@ describe('createPortfolioMonitor valuation', () => {
     // 10 × -150 = -1500. Total 130000, change 500, value 24h ago 129500, 500/129500 = 0.386100…%.
     expect(text(snapshot.totalValue)).toBe('130000')
     expect(text(snapshot.totalChange24h)).toBe('500')
-    expect(snapshot.totalChangePercent24h.toSignificantDigits(10).toFixed()).toBe('0.3861003861')
+    expect(text(snapshot.totalChangePercent24h)).toBe('0.38610039')
     expect(roundForDisplay(snapshot.totalChangePercent24h, 2)).toBe('0.39')
     expect(snapshot.holdings.map((h) => [h.symbol, text(h.change24h)])).toEqual([
       ['BTC', '2000'],
