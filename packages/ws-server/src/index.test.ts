@@ -7,6 +7,8 @@ describe('@crypto-analyzer/ws-server exports', () => {
       [
         "WsServerError",
         "createWsServer",
+        "serviceOptionsFromEnv",
+        "startService",
       ]
     `)
   })

@@ -10,3 +10,5 @@ export type {
   WsServerOptions,
   WsServerStats,
 } from './types.js'
+export { serviceOptionsFromEnv, startService } from './service.js'
+export type { RunningService, ServiceOptions } from './service.js'

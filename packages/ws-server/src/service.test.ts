@@ -1,0 +1,168 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createStateStore } from '@crypto-analyzer/portfolio'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { serviceOptionsFromEnv, startService } from './index.js'
+import type { RunningService } from './index.js'
+import { connect, waitFor } from './test-support/harness.js'
+
+let home: string
+let service: RunningService | undefined
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'ca-service-'))
+})
+
+afterEach(async () => {
+  await service?.close()
+  service = undefined
+  await rm(home, { recursive: true, force: true })
+})
+
+const wsUrl = (running: RunningService): string => `${running.url.replace('http', 'ws')}/ws`
+
+describe('startService', () => {
+  it('serves mock prices, status and the dashboard on a free port', async () => {
+    service = await startService({ port: 0, interval: 20, seed: 7, home })
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const client = await connect(wsUrl(service))
+    client.send({ type: 'join_room', room: 'prices:ETH' })
+    await client.next((m) => m.type === 'room_joined')
+    const update = await client.next((m) => m.type === 'price_update')
+    expect(update).toMatchObject({ data: { symbol: 'ETH', source: 'mock' } })
+
+    const status = (await (await fetch(`${service.url}/status`)).json()) as Record<string, unknown>
+    expect(status).toMatchObject({ status: 'ok', clients: 1, rooms: { 'prices:ETH': 1 } })
+    expect(status['feeds']).toEqual([
+      expect.objectContaining({
+        provider: 'mock',
+        state: 'connected',
+        symbols: ['BTC', 'ETH', 'ADA', 'DOT', 'LINK'],
+      }),
+    ])
+    expect((await fetch(`${service.url}/health`)).status).toBe(200)
+    const page = await fetch(`${service.url}/`)
+    expect(page.headers.get('content-type')).toContain('text/html')
+
+    await service.close()
+    expect(await client.closed).toMatchObject({ code: 1001 })
+    service = undefined
+  })
+
+  it('values saved holdings and fires an alert saved by another process without a restart', async () => {
+    const store = createStateStore({ home })
+    await store.updateHoldings(() => [{ symbol: 'BTC', amount: '0.5' }])
+    service = await startService({ port: 0, interval: 20, seed: 1, home, symbols: ['BTC'] })
+    const client = await connect(wsUrl(service))
+    client.send({ type: 'join_room', room: 'portfolio' })
+    client.send({ type: 'join_room', room: 'alerts' })
+    const snapshot = await client.next((m) => m.type === 'portfolio_update')
+    expect(snapshot).toMatchObject({
+      data: { holdings: [expect.objectContaining({ symbol: 'BTC', amount: 0.5 })] },
+    })
+
+    // Written while the server runs, as `crypto-analyzer stream alert` does.
+    await store.updateAlerts((alerts) => [
+      ...alerts,
+      { id: 'always', symbol: 'BTC', condition: 'price > 0', message: 'BTC trades' },
+    ])
+    const fired = await client.next(
+      (m) => m.type === 'alert_triggered',
+      'the hot-reloaded alert to fire',
+    )
+    expect(fired).toMatchObject({
+      data: { id: 'always', symbol: 'BTC', condition: 'price > 0', message: 'BTC trades' },
+    })
+    store.close()
+  })
+
+  it('keeps serving prices when the saved state is corrupt, and leaves the file alone', async () => {
+    const path = join(home, 'holdings.json')
+    await writeFile(path, '{ not json')
+    service = await startService({ port: 0, interval: 20, home, symbols: ['BTC'] })
+    const client = await connect(wsUrl(service))
+    client.send({ type: 'join_room', room: 'prices' })
+    await client.next((m) => m.type === 'price_update')
+    const { readFile } = await import('node:fs/promises')
+    expect(await readFile(path, 'utf8')).toBe('{ not json')
+  })
+
+  it('fails with a clear error when the port is taken', async () => {
+    service = await startService({ port: 0, home })
+    await expect(startService({ port: service.port, home })).rejects.toThrow(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${service.port}.*pick another --port`),
+    )
+  })
+
+  it('rejects bad options before opening anything', async () => {
+    await expect(startService({ port: 70_000, home })).rejects.toThrow(/port must be 0 to 65535/)
+    await expect(startService({ port: 0, home, symbols: ['BTC-USD'] })).rejects.toThrow(
+      /invalid symbol "BTC-USD"/,
+    )
+  })
+
+  it('closes idempotently', async () => {
+    service = await startService({ port: 0, home })
+    const running = service
+    await Promise.all([running.close(), running.close()])
+    await waitFor(() => true, 'nothing')
+    await expect(fetch(`${running.url}/health`)).rejects.toThrow()
+    service = undefined
+  })
+})
+
+describe('serviceOptionsFromEnv', () => {
+  it('reads every contract variable', () => {
+    expect(
+      serviceOptionsFromEnv({
+        CRYPTO_ANALYZER_HOST: '0.0.0.0',
+        CRYPTO_ANALYZER_PORT: '8001',
+        CRYPTO_ANALYZER_PROVIDER: 'Binance',
+        CRYPTO_ANALYZER_FALLBACK: 'coinbase, mock',
+        CRYPTO_ANALYZER_SYMBOLS: 'btc,eth',
+        CRYPTO_ANALYZER_QUOTE: 'USDC',
+        CRYPTO_ANALYZER_MOCK_INTERVAL_MS: '250',
+        CRYPTO_ANALYZER_BINANCE_URL: 'ws://127.0.0.1:9001/ws',
+        CRYPTO_ANALYZER_COINBASE_URL: 'ws://127.0.0.1:9002',
+        CRYPTO_ANALYZER_TOKEN: 's3cret',
+        CRYPTO_ANALYZER_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+        CRYPTO_ANALYZER_HOME: '/tmp/ca',
+      }),
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 8001,
+      provider: 'binance',
+      fallback: ['coinbase', 'mock'],
+      symbols: ['BTC', 'ETH'],
+      quote: 'USDC',
+      interval: 250,
+      binanceUrl: 'ws://127.0.0.1:9001/ws',
+      coinbaseUrl: 'ws://127.0.0.1:9002',
+      token: 's3cret',
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+      home: '/tmp/ca',
+      redisUrl: undefined,
+    })
+    expect(serviceOptionsFromEnv({})).toMatchObject({ port: undefined, provider: undefined })
+  })
+
+  it.each([
+    [
+      'CRYPTO_ANALYZER_PORT',
+      'eighty',
+      /CRYPTO_ANALYZER_PORT="eighty" must be an integer from 0 to 65535/,
+    ],
+    ['CRYPTO_ANALYZER_PORT', '65536', /CRYPTO_ANALYZER_PORT/],
+    [
+      'CRYPTO_ANALYZER_PROVIDER',
+      'kraken',
+      /CRYPTO_ANALYZER_PROVIDER="kraken" is not a provider; use binance, coinbase or mock/,
+    ],
+    ['CRYPTO_ANALYZER_FALLBACK', 'coinbase,ftx', /CRYPTO_ANALYZER_FALLBACK="ftx"/],
+    ['CRYPTO_ANALYZER_SYMBOLS', 'BTC,$$$', /CRYPTO_ANALYZER_SYMBOLS: invalid symbol "\$\$\$"/],
+    ['CRYPTO_ANALYZER_MOCK_INTERVAL_MS', '0', /CRYPTO_ANALYZER_MOCK_INTERVAL_MS/],
+  ])('names %s when its value %j is bad', (name, value, message) => {
+    expect(() => serviceOptionsFromEnv({ [name]: value })).toThrow(message)
+  })
+})

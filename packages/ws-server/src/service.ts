@@ -1,0 +1,269 @@
+import { serve } from '@hono/node-server'
+import type { ServerType } from '@hono/node-server'
+import {
+  CryptoAnalyzerError,
+  createEventBus,
+  isProviderName,
+  parseSymbols,
+  silentLogger,
+} from '@crypto-analyzer/core-events'
+import type { Logger, ProviderName, StreamEventBus } from '@crypto-analyzer/core-events'
+import {
+  createAlertEngine,
+  createPortfolioMonitor,
+  createStateStore,
+  type HoldingRecord,
+} from '@crypto-analyzer/portfolio'
+import {
+  MOCK_DEFAULT_SYMBOLS,
+  createPriceFeedManager,
+  type PriceFeedManager,
+} from '@crypto-analyzer/price-feeds'
+import { createWsServer } from './server.js'
+
+/** Everything the deployable server needs; every field has a default. */
+export interface ServiceOptions {
+  /** Interface to listen on (default `127.0.0.1`). */
+  readonly host?: string | undefined
+  /** TCP port (default 8000; 0 picks a free one). */
+  readonly port?: number | undefined
+  /** Primary price provider (default `mock`). */
+  readonly provider?: ProviderName | undefined
+  /** Fallback providers, in order. */
+  readonly fallback?: readonly ProviderName[] | undefined
+  /** Streamed symbols (default the mock's five: BTC ETH ADA DOT LINK). */
+  readonly symbols?: readonly string[] | undefined
+  /** Quote currency override for every provider. */
+  readonly quote?: string | undefined
+  /** Mock update interval in ms (default 1000). */
+  readonly interval?: number | undefined
+  /** Mock random seed, for reproducible runs. */
+  readonly seed?: number | undefined
+  readonly binanceUrl?: string | undefined
+  readonly coinbaseUrl?: string | undefined
+  /** When set, `/ws`, `/status` and `/metrics` require it. */
+  readonly token?: string | undefined
+  readonly allowedOrigins?: readonly string[] | undefined
+  /** Saved-state directory (holdings and alerts); default the portfolio package's `resolveHome()`. */
+  readonly home?: string | undefined
+  readonly redisUrl?: string | undefined
+  readonly logger?: Logger | undefined
+  readonly version?: string | undefined
+}
+
+/** A started service. */
+export interface RunningService {
+  /** `http://<host>:<port>`: the dashboard; `/ws` for WebSocket clients. */
+  readonly url: string
+  readonly port: number
+  readonly bus: StreamEventBus
+  readonly feeds: PriceFeedManager
+  /** Sends 1001 to every client, stops the feeds and the HTTP server. Safe to call twice. */
+  close(): Promise<void>
+}
+
+const listen = (server: ServerType): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      reject(error)
+    }
+    server.once('error', onError)
+    server.once('listening', () => {
+      server.off('error', onError)
+      const address = server.address()
+      resolve(typeof address === 'object' && address !== null ? address.port : 0)
+    })
+  })
+
+/**
+ * Starts the whole pipeline: feed manager (primary + fallbacks) → bus → portfolio valuation and
+ * alerts from the saved state (reloaded when another process changes it) → WebSocket fan-out,
+ * dashboard, `/status`, `/health` and `/metrics`.
+ */
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? silentLogger
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? 8000
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new CryptoAnalyzerError(
+      'INVALID_CONFIG',
+      `port must be 0 to 65535 (got ${String(port)}), e.g. 8000`,
+    )
+  }
+  if (options.redisUrl !== undefined) {
+    throw new CryptoAnalyzerError(
+      'INVALID_CONFIG',
+      'running several servers on Redis is not available yet; start without --redis-url / CRYPTO_ANALYZER_REDIS_URL',
+    )
+  }
+  const provider = options.provider ?? 'mock'
+  const symbols = parseSymbols(options.symbols ?? MOCK_DEFAULT_SYMBOLS)
+
+  const bus = createEventBus({ logger })
+  bus.start()
+  const feeds = createPriceFeedManager({
+    bus,
+    logger,
+    quote: options.quote,
+    urls: { binance: options.binanceUrl, coinbase: options.coinbaseUrl },
+    mock: { interval: options.interval, seed: options.seed },
+  })
+  feeds.addProvider(provider, symbols, { isPrimary: true })
+  for (const fallback of options.fallback ?? []) {
+    if (fallback !== provider) feeds.addProvider(fallback, symbols, { isPrimary: false })
+  }
+
+  const store = createStateStore({ home: options.home, logger })
+  const portfolio = createPortfolioMonitor({ bus, logger })
+  const alerts = createAlertEngine({ bus, logger })
+  const syncHoldings = (records: readonly HoldingRecord[]): void => {
+    const wanted = new Set(records.map((record) => record.symbol))
+    for (const holding of portfolio.getHoldings()) {
+      if (!wanted.has(holding.symbol)) portfolio.removeHolding(holding.symbol)
+    }
+    for (const record of records) {
+      portfolio.addHolding(record.symbol, record.amount, { costBasis: record.costBasis })
+    }
+  }
+  const reportStateError = (error: Error): void => {
+    logger.error({ err: error }, `${error.message}; the file is kept, fix or remove it`)
+  }
+  const unwatchHoldings = store.watchHoldings(syncHoldings, { onError: reportStateError })
+  const unwatchAlerts = store.watchAlerts(
+    (definitions) => {
+      try {
+        alerts.replaceAlerts(definitions)
+      } catch (error) {
+        reportStateError(error as Error)
+      }
+    },
+    { onError: reportStateError },
+  )
+  const detachPortfolio = portfolio.attach(bus)
+  const detachAlerts = alerts.attach(bus)
+
+  const ws = createWsServer({
+    bus,
+    symbols,
+    feeds,
+    version: options.version,
+    token: options.token,
+    allowedOrigins: options.allowedOrigins,
+    logger,
+  })
+  const http = serve({ fetch: ws.app.fetch, hostname: host, port, websocket: { server: ws.wss } })
+  let boundPort: number
+  try {
+    boundPort = await listen(http)
+  } catch (error) {
+    await ws.close()
+    bus.stop()
+    throw new CryptoAnalyzerError(
+      'CONNECTION_FAILED',
+      `cannot listen on ${host}:${port}: ${(error as Error).message}; pick another --port`,
+      { cause: error },
+    )
+  }
+  await feeds.start()
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await ws.close()
+      await new Promise<void>((resolve) => {
+        http.close(() => {
+          resolve()
+        })
+      })
+      detachPortfolio()
+      detachAlerts()
+      unwatchHoldings()
+      unwatchAlerts()
+      store.close()
+      alerts.stop()
+      await portfolio.stop()
+      await feeds.stop()
+      bus.stop()
+    })()
+    return closing
+  }
+
+  const shownHost = host.includes(':') ? `[${host}]` : host
+  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, bus, feeds, close }
+}
+
+const parseProvider = (value: string, name: string): ProviderName => {
+  const provider = value.trim().toLowerCase()
+  if (!isProviderName(provider)) {
+    throw new CryptoAnalyzerError(
+      'INVALID_INPUT',
+      `${name}=${JSON.stringify(value)} is not a provider; use binance, coinbase or mock`,
+    )
+  }
+  return provider
+}
+
+const parseInteger = (value: string, name: string, min: number, max: number): number => {
+  const number = Number(value)
+  if (!/^\d+$/.test(value.trim()) || number < min || number > max) {
+    throw new CryptoAnalyzerError(
+      'INVALID_INPUT',
+      `${name}=${JSON.stringify(value)} must be an integer from ${min} to ${max}`,
+    )
+  }
+  return number
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+
+/** Reads the contract's server environment variables; a bad value throws naming the variable. */
+export function serviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceOptions {
+  const get = (name: string): string | undefined => {
+    const value = env[name]
+    return value === undefined || value.trim() === '' ? undefined : value
+  }
+  const host = get('CRYPTO_ANALYZER_HOST')
+  const port = get('CRYPTO_ANALYZER_PORT')
+  const provider = get('CRYPTO_ANALYZER_PROVIDER')
+  const fallback = get('CRYPTO_ANALYZER_FALLBACK')
+  const symbols = get('CRYPTO_ANALYZER_SYMBOLS')
+  const interval = get('CRYPTO_ANALYZER_MOCK_INTERVAL_MS')
+  const origins = get('CRYPTO_ANALYZER_ALLOWED_ORIGINS')
+  let parsedSymbols: string[] | undefined
+  if (symbols !== undefined) {
+    try {
+      parsedSymbols = parseSymbols(symbols)
+    } catch (error) {
+      throw new CryptoAnalyzerError(
+        'INVALID_INPUT',
+        `CRYPTO_ANALYZER_SYMBOLS: ${(error as Error).message}`,
+      )
+    }
+  }
+  return {
+    host,
+    port: port === undefined ? undefined : parseInteger(port, 'CRYPTO_ANALYZER_PORT', 0, 65_535),
+    provider:
+      provider === undefined ? undefined : parseProvider(provider, 'CRYPTO_ANALYZER_PROVIDER'),
+    fallback:
+      fallback === undefined
+        ? undefined
+        : list(fallback).map((item) => parseProvider(item, 'CRYPTO_ANALYZER_FALLBACK')),
+    symbols: parsedSymbols,
+    quote: get('CRYPTO_ANALYZER_QUOTE'),
+    interval:
+      interval === undefined
+        ? undefined
+        : parseInteger(interval, 'CRYPTO_ANALYZER_MOCK_INTERVAL_MS', 1, 86_400_000),
+    binanceUrl: get('CRYPTO_ANALYZER_BINANCE_URL'),
+    coinbaseUrl: get('CRYPTO_ANALYZER_COINBASE_URL'),
+    token: get('CRYPTO_ANALYZER_TOKEN'),
+    allowedOrigins: origins === undefined ? undefined : list(origins),
+    home: get('CRYPTO_ANALYZER_HOME'),
+    redisUrl: get('CRYPTO_ANALYZER_REDIS_URL'),
+  }
+}
