@@ -22,6 +22,7 @@ describe('crypto-analyzer', () => {
         "portfolio:show",
         "stream:alert",
         "stream:monitor",
+        "stream:start",
         "stream:status",
         "stream:test",
       ]

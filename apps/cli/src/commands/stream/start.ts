@@ -1,0 +1,128 @@
+import { startService } from '@crypto-analyzer/ws-server'
+import type { ServiceOptions } from '@crypto-analyzer/ws-server'
+import { Flags } from '@oclif/core'
+import open from 'open'
+import { BaseCommand } from '../../base-command.js'
+import {
+  DEFAULT_SYMBOLS,
+  fallbackFlag,
+  fallbackList,
+  providerFlag,
+  symbolsFlag,
+} from '../../internal/flags.js'
+import { colorsFor } from '../../internal/format.js'
+import { runUntilStopped } from '../../internal/lifecycle.js'
+import { hostFlag, portFlag, serverBaseUrl, tokenFlag } from '../../internal/server-flags.js'
+
+export default class StreamStart extends BaseCommand<typeof StreamStart> {
+  static override summary = 'Run the WebSocket server and dashboard in the foreground.'
+  static override description = `The same server as apps/server: live prices, portfolio and alerts over WebSocket (/ws), the dashboard (/), /status, /health and /metrics. Saved holdings and alerts are picked up live. Ctrl-C or SIGTERM closes every client with code 1001 and exits 0.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --port 8001 --symbols BTC,ETH --provider mock',
+    '<%= config.bin %> <%= command.id %> --provider binance --fallback coinbase --dashboard',
+    '<%= config.bin %> <%= command.id %> --host 0.0.0.0 --token s3cret --allowed-origins https://example.com',
+  ]
+
+  static override flags = {
+    host: hostFlag,
+    port: portFlag(true),
+    symbols: symbolsFlag({ env: 'CRYPTO_ANALYZER_SYMBOLS' }),
+    provider: providerFlag({ env: 'CRYPTO_ANALYZER_PROVIDER' }),
+    dashboard: Flags.boolean({
+      default: false,
+      allowNo: true,
+      description: 'Open the dashboard in the default browser (never fails without one).',
+    }),
+    fallback: fallbackFlag(),
+    token: tokenFlag,
+    'allowed-origins': Flags.string({
+      env: 'CRYPTO_ANALYZER_ALLOWED_ORIGINS',
+      description: 'Comma-separated browser origins allowed to connect (others get 403).',
+      helpValue: '<origins>',
+    }),
+    'redis-url': Flags.string({
+      env: 'CRYPTO_ANALYZER_REDIS_URL',
+      description: 'Redis URL that makes several server processes one service.',
+      helpValue: '<url>',
+    }),
+  }
+
+  async run(): Promise<void> {
+    const flags = this.flags
+    const options: ServiceOptions = {
+      host: flags.host,
+      port: flags.port,
+      provider: flags.provider,
+      fallback: fallbackList(flags.provider, flags.fallback),
+      symbols: flags.symbols ?? [...DEFAULT_SYMBOLS],
+      logger: this.packageLogger,
+      version: this.config.version,
+      ...(flags.quote === undefined ? {} : { quote: flags.quote }),
+      ...(flags.interval === undefined ? {} : { interval: flags.interval }),
+      ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+      ...(flags['binance-url'] === undefined ? {} : { binanceUrl: flags['binance-url'] }),
+      ...(flags['coinbase-url'] === undefined ? {} : { coinbaseUrl: flags['coinbase-url'] }),
+      ...(flags.token === undefined ? {} : { token: flags.token }),
+      ...(flags['allowed-origins'] === undefined
+        ? {}
+        : { allowedOrigins: splitList(flags['allowed-origins']) }),
+      ...(flags['redis-url'] === undefined ? {} : { redisUrl: flags['redis-url'] }),
+    }
+    // Signals are handled from here on, so a Ctrl-C during start-up still closes cleanly.
+    const run = runUntilStopped()
+    let service
+    try {
+      service = await startService(options)
+    } catch (error) {
+      run.dispose()
+      throw error
+    }
+    try {
+      // A wildcard listen address is not something to type into a browser: show loopback.
+      const base = serverBaseUrl(flags.host, service.port)
+      const dashboard = `${base}/`
+      if (flags.json) {
+        this.print(JSON.stringify({ url: base, port: service.port, dashboard, ws: wsUrl(base) }))
+      } else {
+        const c = colorsFor(process.stdout)
+        this.print(`${c.green('crypto-analyzer server')} listening on ${c.bold(service.url)}`)
+        this.print(`  dashboard  ${dashboard}`)
+        this.print(`  websocket  ${wsUrl(base)}`)
+        this.print(`  status     ${base}/status`)
+        this.print(c.dim('Ctrl-C to stop.'))
+      }
+      if (flags.dashboard) await this.openBrowser(dashboard)
+      await run.stopped
+    } finally {
+      run.dispose()
+      await service.close()
+    }
+    if (!flags.json) this.notice('server stopped')
+  }
+
+  /** Opens the dashboard; without a browser it says so and carries on. */
+  private async openBrowser(url: string): Promise<void> {
+    const fallback = (): void => {
+      this.notice(`Could not open a browser: open ${url} yourself.`)
+    }
+    try {
+      const child = await open(url)
+      child.once('error', fallback)
+    } catch {
+      fallback()
+    }
+  }
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+}
+
+function wsUrl(httpUrl: string): string {
+  return `${httpUrl.replace(/^http/, 'ws')}/ws`
+}
