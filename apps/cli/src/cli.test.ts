@@ -169,4 +169,46 @@ describe('crypto-analyzer executable', () => {
     expect(plain).toContain('mock ● connected')
     expect(plain).toContain('mock ■ stopped')
   })
+
+  it('shows a progress line on a terminal while stream test runs', async () => {
+    const output = await onTerminal(
+      `stream test --symbols BTC --duration 1.5 --interval 100 --log-level error`,
+      home.path,
+    )
+    expect(output.code).toBe(0)
+    expect(output.plain).toMatch(/testing mock: \d\.\d\/1\.5 s, \d+ messages, 1\/1 symbols/)
+    expect(output.plain).toContain(
+      'stream test  provider mock, 1.5 s  ✓ every symbol delivered data',
+    )
+  })
+
+  it('rings the terminal bell when an alert fires on a terminal', async () => {
+    const output = await onTerminal(
+      `stream alert --symbol BTC --condition "price > 1" --duration 1.5 --interval 100 --log-level error`,
+      home.path,
+    )
+    expect(output.code).toBe(0)
+    expect(output.raw).toContain('\u0007')
+    expect(output.plain).toMatch(/🔔 \d\d:\d\d:\d\d BTC price > 1 at \d/)
+  })
 })
+
+/** Runs the CLI on a pseudo terminal (`script`) until it exits by itself. */
+async function onTerminal(
+  args: string,
+  homePath: string,
+): Promise<{ code: number | null; raw: string; plain: string }> {
+  const child = spawn('script', ['-qfec', `exec ${process.execPath} ${bin} ${args}`, '/dev/null'], {
+    cwd: root,
+    env: { ...process.env, CRYPTO_ANALYZER_HOME: homePath, TERM: 'xterm-256color' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let raw = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    raw += chunk
+  })
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('exit', resolve)
+  })
+  return { code, raw, plain: raw.replace(ANY_SEQUENCE, '') }
+}

@@ -56,6 +56,33 @@ describe('crypto-analyzer', () => {
     expect(error?.message).toContain('did you mean --port?')
   })
 
+  it('writes pino JSON logs to stderr at --log-level, and nothing below it', async () => {
+    const argv = ['stream', 'test', '--symbols', 'BTC', '--duration', '0.3', '--json']
+    const debug = await run([...argv, '--log-level', 'debug'])
+    const levels = debug.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { level: number }).level)
+    expect(levels).toContain(20)
+    expect(JSON.parse(debug.stdout)).toMatchObject({ ok: true })
+    const quiet = await run([...argv, '--log-level', 'error'])
+    expect(quiet.stderr).toBe('')
+  })
+
+  it('takes the log level from CRYPTO_ANALYZER_LOG_LEVEL', async () => {
+    vi.stubEnv('CRYPTO_ANALYZER_LOG_LEVEL', 'error')
+    const { stderr, exitCode } = await run([
+      'stream',
+      'test',
+      '--symbols',
+      'BTC',
+      '--duration',
+      '0.3',
+    ])
+    expect(exitCode).toBe(0)
+    expect(stderr).toBe('')
+  })
+
   it('exits 2 naming the allowed levels when --log-level is unknown', async () => {
     const { exitCode, error } = await run(['portfolio', 'list', '--log-level', 'loud'])
     expect(exitCode).toBe(2)

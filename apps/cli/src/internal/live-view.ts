@@ -1,6 +1,24 @@
 import { createLogUpdate } from 'log-update'
 import { interceptLogLines } from './logger.js'
 
+/**
+ * `stream` as log-update sees it. A pseudo terminal may report a 0×0 size (no window yet), where
+ * log-update would draw nothing: lay out for 100×40 then.
+ */
+export function withSize(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  const sized = {
+    isTTY: stream.isTTY,
+    get columns(): number {
+      return stream.columns || 100
+    },
+    get rows(): number {
+      return stream.rows || 40
+    },
+    write: (text: string): boolean => stream.write(text),
+  }
+  return sized as unknown as NodeJS.WriteStream
+}
+
 /** A frame of text redrawn in place on a terminal. */
 export interface LiveView {
   /** Shows `frame` instead of the previous one (only the changed lines are rewritten). */
@@ -15,18 +33,7 @@ export interface LiveView {
  * printed meanwhile goes above the frame, which is then drawn again below it.
  */
 export function createLiveView(stream: NodeJS.WriteStream): LiveView {
-  // A pseudo terminal may report a 0×0 size (no window yet): lay out for 100×40 then.
-  const sized = {
-    isTTY: stream.isTTY,
-    get columns(): number {
-      return stream.columns || 100
-    },
-    get rows(): number {
-      return stream.rows || 40
-    },
-    write: (text: string): boolean => stream.write(text),
-  }
-  const render = createLogUpdate(sized as unknown as NodeJS.WriteStream, { showCursor: false })
+  const render = createLogUpdate(withSize(stream), { showCursor: false })
   let last: string | undefined
   let closed = false
   // Log lines share the screen only when stderr is the same kind of terminal.

@@ -99,6 +99,32 @@ describe('stream monitor', () => {
     expect(lines[0]).toMatchObject({ symbol: 'BTC', source: 'binance' })
   })
 
+  it('serves a symbol the primary does not list from the --fallback provider', async () => {
+    const { stdout, exitCode } = await run([
+      'stream',
+      'monitor',
+      '--provider',
+      'binance',
+      '--binance-url',
+      binance.url,
+      '--fallback',
+      'mock',
+      '--symbols',
+      'BTC,ZZZ',
+      '--interval',
+      '100',
+      '--duration',
+      '2',
+      '--json',
+      '--log-level',
+      'error',
+    ])
+    expect(exitCode).toBe(0)
+    const sources = new Map(ndjson(stdout).map((line) => [line['symbol'], line['source']]))
+    expect(sources.get('BTC')).toBe('binance')
+    expect(sources.get('ZZZ')).toBe('mock')
+  })
+
   it('exits 1 naming the symbol when the exchange does not list it', async () => {
     const { exitCode, error, stderr } = await run([
       'stream',

@@ -1,6 +1,6 @@
-import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
+import { startFakeBinance, startFakeCoinbase } from '@crypto-analyzer/fake-exchanges'
 import type { FakeBinance } from '@crypto-analyzer/fake-exchanges'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { run } from '../../test-support/run.js'
 
 interface Report {
@@ -104,6 +104,77 @@ describe('stream test', () => {
     expect(report.provider).toBe('binance')
     expect(report.ok).toBe(true)
     expect(report.symbols['BTC']!.messages).toBeGreaterThan(0)
+  })
+
+  it('subscribes to the markets of --quote', async () => {
+    const { stdout, exitCode } = await run([
+      'stream',
+      'test',
+      '--provider',
+      'binance',
+      '--binance-url',
+      binance.url,
+      '--symbols',
+      'BNB',
+      '--quote',
+      'btc',
+      '--duration',
+      '1',
+      '--json',
+      '--log-level',
+      'error',
+    ])
+    expect(exitCode).toBe(0)
+    expect((JSON.parse(stdout) as Report).symbols['BNB']!.messages).toBeGreaterThan(0)
+    expect(JSON.stringify(binance.requests)).toContain('bnbbtc@ticker')
+  })
+
+  it('takes the quote and the Binance URL from the environment', async () => {
+    vi.stubEnv('CRYPTO_ANALYZER_QUOTE', 'BNB')
+    vi.stubEnv('CRYPTO_ANALYZER_BINANCE_URL', binance.url)
+    const { stdout, exitCode } = await run([
+      'stream',
+      'test',
+      '--provider',
+      'binance',
+      '--symbols',
+      'DOGE',
+      '--duration',
+      '1',
+      '--json',
+      '--log-level',
+      'error',
+    ])
+    expect(exitCode).toBe(0)
+    expect((JSON.parse(stdout) as Report).ok).toBe(true)
+    expect(JSON.stringify(binance.requests)).toContain('dogebnb@ticker')
+  })
+
+  it('reports the fake Coinbase given by --coinbase-url', async () => {
+    const coinbase = await startFakeCoinbase({ tickInterval: 100 })
+    try {
+      const { stdout, exitCode } = await run([
+        'stream',
+        'test',
+        '--provider',
+        'coinbase',
+        '--coinbase-url',
+        coinbase.url,
+        '--symbols',
+        'ETH,SOL',
+        '--duration',
+        '1.5',
+        '--json',
+        '--log-level',
+        'error',
+      ])
+      expect(exitCode).toBe(0)
+      const report = JSON.parse(stdout) as Report
+      expect(report.provider).toBe('coinbase')
+      expect(report.symbols['SOL']!.messages).toBeGreaterThan(0)
+    } finally {
+      await coinbase.close()
+    }
   })
 
   it('exits 1 with ok false and names a symbol the exchange does not list', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../../internal/flags.js'
 import { colorsFor, table } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
+import { withSize } from '../../internal/live-view.js'
 import { TestTally } from '../../internal/test-report.js'
 import type { TestReport } from '../../internal/test-report.js'
 
@@ -105,7 +106,7 @@ Exits 0 only when every symbol delivered data, 1 otherwise. With --json the repo
   /** A progress line on stderr, redrawn in place, only when stderr is a terminal. */
   private progress(text: () => string): { stop(): void } {
     if (!process.stderr.isTTY) return { stop: () => undefined }
-    const render = createLogUpdate(process.stderr)
+    const render = createLogUpdate(withSize(process.stderr))
     const draw = (): void => {
       render(text())
     }
