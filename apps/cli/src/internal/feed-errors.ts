@@ -1,22 +1,26 @@
 import type { CryptoAnalyzerError, ProviderName } from '@crypto-analyzer/core-events'
 import { FeedError } from '@crypto-analyzer/price-feeds'
 
-/** A feed error in words that say what to do about it. */
-export function describeFeedError(error: CryptoAnalyzerError): string {
-  if (!(error instanceof FeedError)) return error.message
+/** What to do about a feed error, or `undefined` when there is nothing to suggest. */
+export function feedErrorHint(error: CryptoAnalyzerError): string | undefined {
+  if (!(error instanceof FeedError)) return undefined
   const provider = error.provider
   switch (error.reason) {
     case 'subscription-rejected':
-      return error.symbol === undefined
-        ? `${provider} rejected a subscription: ${error.message}. Check --symbols and --quote`
-        : `${provider} does not list ${error.symbol}: ${error.message}. Check the symbol, or try --quote or --fallback`
+      return 'check the symbol, or try --quote or --fallback'
     case 'connection-failed':
       return provider === 'mock'
-        ? `mock: ${error.message}`
-        : `${provider}: ${error.message}. Check --${provider}-url (or CRYPTO_ANALYZER_${provider.toUpperCase()}_URL) and your network, or add --fallback`
+        ? undefined
+        : `check --${provider}-url (or CRYPTO_ANALYZER_${provider.toUpperCase()}_URL) and the network, or add --fallback`
     default:
-      return `${provider}: ${error.message}`
+      return undefined
   }
+}
+
+/** A feed error in words that say what to do about it. */
+export function describeFeedError(error: CryptoAnalyzerError): string {
+  const hint = feedErrorHint(error)
+  return hint === undefined ? error.message : `${error.message} (${hint})`
 }
 
 /**
@@ -29,6 +33,7 @@ export class GiveUpTracker {
   readonly #rejected = new Map<string, Set<ProviderName>>()
   readonly #failed = new Set<ProviderName>()
   readonly #messages: string[] = []
+  readonly #hints: string[] = []
 
   constructor(symbols: readonly string[], providers: readonly ProviderName[]) {
     this.#symbols = symbols
@@ -47,7 +52,9 @@ export class GiveUpTracker {
     } else {
       return false
     }
-    this.#messages.push(describeFeedError(error))
+    this.#messages.push(error.message)
+    const hint = feedErrorHint(error)
+    if (hint !== undefined) this.#hints.push(hint)
     return this.allLost()
   }
 
@@ -58,9 +65,12 @@ export class GiveUpTracker {
     )
   }
 
-  /** What went wrong, in order, without repeats. */
-  get messages(): string[] {
-    return [...new Set(this.#messages)]
+  /** What went wrong, without repeats, then what to do: `binance rejected NOPE (...) (check the symbol, ...)` */
+  get summary(): string | undefined {
+    if (this.#messages.length === 0) return undefined
+    const messages = [...new Set(this.#messages)].join('; ')
+    const hints = [...new Set(this.#hints)].join('; ')
+    return hints === '' ? messages : `${messages} (${hints})`
   }
 
   allLost(): boolean {

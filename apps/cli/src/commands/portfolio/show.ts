@@ -99,7 +99,7 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
       output.close()
     }
     if (reason === 'failure') {
-      this.failure(`no holding can be priced: ${tracker.messages.join('; ')}`)
+      this.failure(`no holding can be priced: ${tracker.summary ?? 'every provider gave up'}`)
     }
   }
 

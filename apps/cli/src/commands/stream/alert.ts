@@ -165,7 +165,7 @@ Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json; a running server (stream 
       await feeds.stop()
     }
     if (reason === 'failure') {
-      this.failure(`cannot watch ${alert.symbol}: ${tracker.messages.join('; ')}`)
+      this.failure(`cannot watch ${alert.symbol}: ${tracker.summary ?? 'every provider gave up'}`)
     }
   }
 

@@ -142,7 +142,8 @@ describe('stream monitor', () => {
       'error',
     ])
     expect(exitCode).toBe(1)
-    expect(error?.message).toContain('binance does not list NOPE')
+    expect(error?.message).toContain('binance rejected NOPE (nopeusdt@ticker)')
+    expect(error?.message).toContain('(check the symbol, or try --quote or --fallback)')
     expect(stderr).toContain('NOPE')
   })
 

@@ -80,7 +80,7 @@ When stdout is not a terminal every update is one plain line; with --json every 
       output.close()
     }
     if (reason === 'failure') {
-      this.failure(`no symbol can be streamed: ${tracker.messages.join('; ')}`)
+      this.failure(`no symbol can be streamed: ${tracker.summary ?? 'every provider gave up'}`)
     }
   }
 

@@ -58,7 +58,7 @@ Exits 0 only when every symbol delivered data, 1 otherwise. With --json the repo
       lastStatus.set(status.provider, status)
     })
     feeds.onError((error) => {
-      this.logger.warn({ provider: error.provider }, describeFeedError(error))
+      this.logger.debug({ provider: error.provider }, describeFeedError(error))
       if (tracker.record(error)) run.stop('failure')
     })
 
@@ -91,14 +91,14 @@ Exits 0 only when every symbol delivered data, 1 otherwise. With --json the repo
           (status) =>
             `${status.provider} ${status.state}${status.reason === undefined ? '' : ` (${status.reason})`}`,
         )
-      const problems = tracker.messages.length > 0 ? tracker.messages : unhealthy
+      const why = tracker.summary ?? (unhealthy.length > 0 ? unhealthy.join('; ') : undefined)
       this.failure(
-        `${silent.join(', ')} delivered no data in ${report.duration_seconds} s${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`,
-        problems.length > 0
-          ? []
-          : [
+        `${silent.join(', ')} delivered no data in ${report.duration_seconds} s${why === undefined ? '' : `: ${why}`}`,
+        why === undefined
+          ? [
               `try a longer --duration, or check the provider with ${this.config.bin} stream monitor`,
-            ],
+            ]
+          : [],
       )
     }
   }
