@@ -103,8 +103,14 @@ async function runSize(size, impls, { repetitions, satMs, latMs }) {
   const clients = []
   try {
     for (const impl of impls) {
+      // BENCH_CPU_PROF=<dir> profiles every server process (node --cpu-prof, written at exit).
+      const prof = process.env.BENCH_CPU_PROF
       servers[impl] = spawnNode(SERVER, [impl], {
-        execArgv: ['--expose-gc', '--max-old-space-size=4096'],
+        execArgv: [
+          '--expose-gc',
+          '--max-old-space-size=4096',
+          ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}/${impl}-${size}`] : []),
+        ],
       })
     }
     for (let i = 0; i < CLIENT_PROCESSES; i++) {
