@@ -7,9 +7,13 @@ import { parseUserDecimal } from '../../internal/input.js'
 
 export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
   static override summary =
-    'Save a holding: how much of SYMBOL you hold (replaces an earlier amount).'
+    'Save a holding: how much of SYMBOL you hold (a new amount for a symbol already held).'
   static override description =
     'Holdings live in $CRYPTO_ANALYZER_HOME/holdings.json (default ~/.config/crypto-analyzer), written atomically; a running server picks them up. Adding a symbol you already hold sets its new amount (keeping its cost basis unless --cost is given) and prints the old amount.'
+
+  static override usage = [
+    '<%= command.id %> SYMBOL AMOUNT [--cost <price>] [--json] [GLOBAL FLAGS]',
+  ]
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> BTC 0.5',

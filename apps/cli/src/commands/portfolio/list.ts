@@ -5,6 +5,8 @@ import { colorsFor, table } from '../../internal/format.js'
 
 export default class PortfolioList extends BaseCommand<typeof PortfolioList> {
   static override summary = 'List the saved holdings.'
+  static override usage = ['<%= command.id %> [--json] [GLOBAL FLAGS]']
+
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --json',

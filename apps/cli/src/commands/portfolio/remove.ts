@@ -6,6 +6,8 @@ import { BaseCommand } from '../../base-command.js'
 
 export default class PortfolioRemove extends BaseCommand<typeof PortfolioRemove> {
   static override summary = 'Remove the holding of SYMBOL from the saved portfolio.'
+  static override usage = ['<%= command.id %> SYMBOL [--json] [GLOBAL FLAGS]']
+
   static override examples = ['<%= config.bin %> <%= command.id %> BTC']
 
   static override args = {

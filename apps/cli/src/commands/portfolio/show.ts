@@ -23,6 +23,10 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
     'Value the saved holdings live: a table redrawn in place like stream monitor.'
   static override description = `Each holding at the latest price (amount, price, value, 24h change, allocation, and profit/loss when a cost basis was saved) with exact totals. Plain lines when stdout is not a terminal; with --json one portfolio_update message (the wire contract) per line.`
 
+  static override usage = [
+    '<%= command.id %> [--provider binance|coinbase|mock] [--fallback <provider>...] [--refresh <s>] [--duration <s>] [--json] [GLOBAL FLAGS]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --provider binance --fallback coinbase',

@@ -26,6 +26,12 @@ export default class StreamAlert extends BaseCommand<typeof StreamAlert> {
   static override description = `A condition is <field> <op> <number>, fields price, change_24h, change_percent_24h, volume_24h, operators > >= < <= crosses_above crosses_below, joined with "and". An alert fires on its edge (false → true), once, and re-arms when the condition is false again; --cooldown spaces repeats.
 Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json; a running server (stream start) picks a new one up within 5 s without a restart. After saving, the command watches the symbol and prints each firing with the terminal bell, until Ctrl-C (--no-watch just saves).`
 
+  static override usage = [
+    '<%= command.id %> --symbol <symbol> --condition <condition> [--message <text>] [--cooldown <s>] [--provider binance|coinbase|mock] [--fallback <provider>...] [--[no-]watch] [--duration <s>] [--json] [GLOBAL FLAGS]',
+    '<%= command.id %> --list [--json]',
+    '<%= command.id %> --remove <id> [--json]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %> --symbol BTC --condition "price > 50000" --message "BTC above 50k"',
     '<%= config.bin %> <%= command.id %> --symbol ETH --condition "change_percent_24h < -5 and volume_24h > 1000" --cooldown 300 --no-watch',

@@ -29,6 +29,10 @@ export default class StreamMonitor extends BaseCommand<typeof StreamMonitor> {
   static override description = `On a terminal the table is redrawn in place (symbol, price, 24h change, %, volume, source, age) with a footer showing each feed's state; Ctrl-C restores the terminal and exits 0.
 When stdout is not a terminal every update is one plain line; with --json every update is one NDJSON line holding the price_update data of the wire contract.`
 
+  static override usage = [
+    '<%= command.id %> [--symbols <list>] [--provider binance|coinbase|mock] [--refresh <s>] [--fallback <provider>...] [--duration <s>] [--json] [GLOBAL FLAGS]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %> --symbols BTC --provider mock',
     '<%= config.bin %> <%= command.id %> --symbols BTC,ETH,ADA --provider binance --fallback coinbase',

@@ -18,6 +18,10 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override summary = 'Run the WebSocket server and dashboard in the foreground.'
   static override description = `The same server as apps/server: live prices, portfolio and alerts over WebSocket (/ws), the dashboard (/), /status, /health and /metrics. Saved holdings and alerts are picked up live. Ctrl-C or SIGTERM closes every client with code 1001 and exits 0.`
 
+  static override usage = [
+    '<%= command.id %> [--host <host>] [--port <port>] [--symbols <list>] [--provider binance|coinbase|mock] [--[no-]dashboard] [--fallback <provider>...] [--token <token>] [--allowed-origins <origins>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 8001 --symbols BTC,ETH --provider mock',

@@ -9,6 +9,10 @@ export default class StreamStatus extends BaseCommand<typeof StreamStatus> {
   static override description =
     'Queries GET /status of a crypto-analyzer server (started with "stream start" or apps/server). Exits 1 with one clear line when the server cannot be reached.'
 
+  static override usage = [
+    '<%= command.id %> [--host <host>] [--port <port>] [--token <token>] [--json] [GLOBAL FLAGS]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 8001 --json',

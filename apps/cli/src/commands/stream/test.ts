@@ -22,6 +22,10 @@ export default class StreamTest extends BaseCommand<typeof StreamTest> {
   static override description = `Streams the symbols for --duration seconds (a progress line on stderr while it runs), then prints messages per symbol, last price, time to first message, latency p50/p99 (exchange event time to arrival), reconnects and dropped frames.
 Exits 0 only when every symbol delivered data, 1 otherwise. With --json the report is one JSON object.`
 
+  static override usage = [
+    '<%= command.id %> [--symbols <list>] [--provider binance|coinbase|mock] [--duration <s>] [--fallback <provider>...] [--json] [GLOBAL FLAGS]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %> --symbols BTC --duration 10',
     '<%= config.bin %> <%= command.id %> --provider binance --symbols BTC,ETH --duration 5 --json',
