@@ -90,9 +90,14 @@ describe('startService', () => {
 
   it('fails with a clear error when the port is taken', async () => {
     service = await startService({ port: 0, home })
+    const timers = (): number =>
+      process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const before = timers()
     await expect(startService({ port: service.port, home })).rejects.toThrow(
       new RegExp(`cannot listen on 127\\.0\\.0\\.1:${service.port}.*pick another --port`),
     )
+    // Nothing of the failed service is left running (no watchers, feeds or heartbeats).
+    expect(timers()).toBeLessThanOrEqual(before)
   })
 
   it('rejects bad options before opening anything', async () => {

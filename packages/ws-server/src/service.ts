@@ -116,6 +116,49 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const store = createStateStore({ home: options.home, logger })
   const portfolio = createPortfolioMonitor({ bus, logger })
   const alerts = createAlertEngine({ bus, logger })
+  const ws = createWsServer({
+    bus,
+    symbols,
+    feeds,
+    version: options.version,
+    token: options.token,
+    allowedOrigins: options.allowedOrigins,
+    logger,
+  })
+  const http = serve({ fetch: ws.app.fetch, hostname: host, port, websocket: { server: ws.wss } })
+  const cleanups: (() => void | Promise<void>)[] = [
+    () => ws.close(),
+    () =>
+      new Promise<void>((resolve) => {
+        http.close(() => {
+          resolve()
+        })
+      }),
+  ]
+  const cleanUp = async (): Promise<void> => {
+    for (const step of cleanups) await step()
+    store.close()
+    alerts.stop()
+    await portfolio.stop()
+    await feeds.stop()
+    bus.stop()
+  }
+
+  let boundPort: number
+  try {
+    boundPort = await listen(http)
+  } catch (error) {
+    cleanups.pop() // the HTTP server never listened: nothing to close there
+    await cleanUp()
+    throw new CryptoAnalyzerError(
+      'CONNECTION_FAILED',
+      `cannot listen on ${host}:${port}: ${(error as Error).message}; pick another --port`,
+      { cause: error },
+    )
+  }
+
+  // Saved state feeds the portfolio and the alerts, and is re-read when another process (the
+  // CLI) changes it. A file that cannot be read is reported with its path and kept.
   const syncHoldings = (records: readonly HoldingRecord[]): void => {
     const wanted = new Set(records.map((record) => record.symbol))
     for (const holding of portfolio.getHoldings()) {
@@ -128,63 +171,26 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const reportStateError = (error: Error): void => {
     logger.error({ err: error }, `${error.message}; the file is kept, fix or remove it`)
   }
-  const unwatchHoldings = store.watchHoldings(syncHoldings, { onError: reportStateError })
-  const unwatchAlerts = store.watchAlerts(
-    (definitions) => {
-      try {
-        alerts.replaceAlerts(definitions)
-      } catch (error) {
-        reportStateError(error as Error)
-      }
-    },
-    { onError: reportStateError },
+  cleanups.push(
+    store.watchHoldings(syncHoldings, { onError: reportStateError }),
+    store.watchAlerts(
+      (definitions) => {
+        try {
+          alerts.replaceAlerts(definitions)
+        } catch (error) {
+          reportStateError(error as Error)
+        }
+      },
+      { onError: reportStateError },
+    ),
+    portfolio.attach(bus),
+    alerts.attach(bus),
   )
-  const detachPortfolio = portfolio.attach(bus)
-  const detachAlerts = alerts.attach(bus)
-
-  const ws = createWsServer({
-    bus,
-    symbols,
-    feeds,
-    version: options.version,
-    token: options.token,
-    allowedOrigins: options.allowedOrigins,
-    logger,
-  })
-  const http = serve({ fetch: ws.app.fetch, hostname: host, port, websocket: { server: ws.wss } })
-  let boundPort: number
-  try {
-    boundPort = await listen(http)
-  } catch (error) {
-    await ws.close()
-    bus.stop()
-    throw new CryptoAnalyzerError(
-      'CONNECTION_FAILED',
-      `cannot listen on ${host}:${port}: ${(error as Error).message}; pick another --port`,
-      { cause: error },
-    )
-  }
   await feeds.start()
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
-    closing ??= (async () => {
-      await ws.close()
-      await new Promise<void>((resolve) => {
-        http.close(() => {
-          resolve()
-        })
-      })
-      detachPortfolio()
-      detachAlerts()
-      unwatchHoldings()
-      unwatchAlerts()
-      store.close()
-      alerts.stop()
-      await portfolio.stop()
-      await feeds.stop()
-      bus.stop()
-    })()
+    closing ??= cleanUp()
     return closing
   }
 
