@@ -90,8 +90,10 @@ export interface FeedStatus {
   readonly provider: ProviderName
   readonly state: FeedState
   readonly symbols: readonly string[]
-  /** Why the state changed, for people (not part of the wire contract). */
+  /** Why the state changed, for people. */
   readonly reason?: string | undefined
+  /** With `reconnecting`: milliseconds from this status until the next connection attempt. */
+  readonly retryInMs?: number | undefined
 }
 
 /** The kinds of event on the bus. The values are the wire `type` names. */

@@ -156,6 +156,19 @@ describe('server message codecs', () => {
     ).toBe(
       '{"type":"feed_status","data":{"provider":"coinbase","state":"failed_over","symbols":["BTC"],"reason":"binance stale"},"seq":2,"timestamp":"2025-07-03T10:00:00.000Z"}',
     )
+    const retrying = encodeFeedStatus(
+      { provider: 'binance', state: 'reconnecting', symbols: ['BTC'], retryInMs: 1234.4 },
+      { sentAt: T0 },
+    )
+    expect(retrying).toBe(
+      '{"type":"feed_status","data":{"provider":"binance","state":"reconnecting","symbols":["BTC"],"retry_in_ms":1234},"timestamp":"2025-07-03T10:00:00.000Z"}',
+    )
+    const decodedRetry = decodeServerMessage(retrying)
+    expect(
+      decodedRetry.ok &&
+        decodedRetry.value.type === 'feed_status' &&
+        decodedRetry.value.data.retryInMs,
+    ).toBe(1234)
   })
 
   it('escapes user text in alerts and errors', () => {

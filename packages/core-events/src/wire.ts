@@ -178,9 +178,13 @@ export function encodeAlertTriggered(alert: AlertEvent, options: FrameOptions): 
 /** A `feed_status` frame; `reason` is written when present. */
 export function encodeFeedStatus(status: FeedStatus, options: FrameOptions): string {
   const reason = status.reason === undefined ? '' : `,"reason":${str(status.reason)}`
+  const retry =
+    status.retryInMs === undefined
+      ? ''
+      : `,"retry_in_ms":${Math.max(0, Math.round(status.retryInMs))}`
   const data =
     `{"provider":${str(status.provider)},"state":${str(status.state)},` +
-    `"symbols":${strList(status.symbols)}${reason}}`
+    `"symbols":${strList(status.symbols)}${reason}${retry}}`
   return `{"type":"feed_status","data":${data}${tail(options)}`
 }
 
@@ -381,6 +385,7 @@ function decodeFeedStatus(data: Obj): FeedStatus {
     state: state as FeedState,
     symbols: strings(data['symbols'], 'data.symbols'),
     reason: optional(data['reason'], string, 'data.reason'),
+    retryInMs: optional(data['retry_in_ms'], integer, 'data.retry_in_ms'),
   }
 }
 

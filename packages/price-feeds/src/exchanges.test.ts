@@ -172,7 +172,9 @@ describe('binance provider', () => {
     await waitFor(() => h.of('BTC').length > count + 2, 'tickers after the reconnect')
     expect(server.requests[1]).toMatchObject({ method: 'SUBSCRIBE', params: ['btcusdt@ticker'] })
     expect(h.manager.getStatus().providers[0]?.reconnects).toBeGreaterThanOrEqual(1)
-    expect(h.statuses.map((s) => s.state)).toContain('reconnecting')
+    const retrying = h.statuses.find((s) => s.state === 'reconnecting')
+    expect(retrying?.retryInMs).toBeGreaterThanOrEqual(0)
+    expect(retrying?.retryInMs).toBeLessThanOrEqual(1000)
   })
 
   it('reconnects at once on serverShutdown', async () => {

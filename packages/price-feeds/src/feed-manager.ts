@@ -274,7 +274,8 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
 
   const sink: ProviderSink = {
     update: (update) => router?.offer(update),
-    state: (provider, state, reason) => router?.setState(provider, state, reason),
+    state: (provider, state, reason, retryInMs) =>
+      router?.setState(provider, state, reason, retryInMs),
     error: reportError,
     rejected: (provider, symbol, error) => {
       router?.reject(provider, symbol)

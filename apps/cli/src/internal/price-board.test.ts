@@ -48,6 +48,14 @@ describe('PriceBoard', () => {
     )
   })
 
+  it('counts down to the next reconnect attempt the feed announced', () => {
+    const board = new PriceBoard(['BTC'], plain)
+    board.status({ ...status('reconnecting', 'closed'), retryInMs: 8000 }, NOW - 3000)
+    expect(board.render(NOW)).toContain('binance ↻ reconnecting for 3.0s, retry in 5s (closed)')
+    expect(board.render(NOW + 3500)).toContain('retry in 2s')
+    expect(board.render(NOW + 9000)).toContain('reconnecting for 12s, retrying now (closed)')
+  })
+
   it('shows stale and failed-over feeds and the latest notice', () => {
     const board = new PriceBoard(['BTC'], plain)
     board.status(status('stale'), NOW - 31_000)

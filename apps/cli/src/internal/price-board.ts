@@ -4,18 +4,18 @@ import type { Colors } from './format.js'
 
 /** The latest state of each feed and since when it holds, for footers. */
 export class FeedStates {
-  readonly #feeds = new Map<ProviderName, { status: FeedStatus; since: number }>()
+  readonly #feeds = new Map<ProviderName, { status: FeedStatus; since: number; at: number }>()
 
   update(status: FeedStatus, at: number): void {
     const previous = this.#feeds.get(status.provider)
     const since = previous?.status.state === status.state ? previous.since : at
-    this.#feeds.set(status.provider, { status, since })
+    this.#feeds.set(status.provider, { status, since, at })
   }
 
   /** `mock ● connected · binance ↻ reconnecting · 10:00:01 · Ctrl-C to quit` */
   footer(c: Colors, now: number, final = false): string {
-    const feeds = [...this.#feeds.values()].map(({ status, since }) =>
-      describeFeed(c, status, now - since),
+    const feeds = [...this.#feeds.values()].map(({ status, since, at }) =>
+      describeFeed(c, status, now - since, now - at),
     )
     const parts = feeds.length > 0 ? feeds : [c.dim('connecting…')]
     const hint = final ? [] : [c.dim('Ctrl-C to quit')]
@@ -96,7 +96,12 @@ export class PriceBoard {
 }
 
 /** A feed's state in words, colored by health. */
-export function describeFeed(c: Colors, status: FeedStatus, forMs: number): string {
+export function describeFeed(
+  c: Colors,
+  status: FeedStatus,
+  forMs: number,
+  sinceStatusMs = 0,
+): string {
   const name = c.bold(status.provider)
   switch (status.state) {
     case 'connected':
@@ -104,7 +109,7 @@ export function describeFeed(c: Colors, status: FeedStatus, forMs: number): stri
     case 'connecting':
       return `${name} ${c.yellow(`○ connecting ${age(forMs)}`)}`
     case 'reconnecting':
-      return `${name} ${c.yellow(`↻ reconnecting for ${age(forMs)}${reasonText(status)}`)}`
+      return `${name} ${c.yellow(`↻ reconnecting for ${age(forMs)}${retryText(status, sinceStatusMs)}${reasonText(status)}`)}`
     case 'stale':
       return `${name} ${c.yellow(`◌ stale for ${age(forMs)}`)}`
     case 'failed_over':
@@ -112,6 +117,13 @@ export function describeFeed(c: Colors, status: FeedStatus, forMs: number): stri
     case 'stopped':
       return `${name} ${c.dim('■ stopped')}`
   }
+}
+
+/** `, retry in 3s` counting down from the wait the feed announced. */
+function retryText(status: FeedStatus, sinceStatusMs: number): string {
+  if (status.retryInMs === undefined) return ''
+  const left = Math.max(0, status.retryInMs - sinceStatusMs)
+  return left < 1000 ? ', retrying now' : `, retry in ${Math.ceil(left / 1000)}s`
 }
 
 function reasonText(status: FeedStatus): string {

@@ -219,7 +219,7 @@ export function createExchangeProvider(options: ExchangeProviderOptions): Exchan
 
   const onState = (change: StreamStateChange): void => {
     if (change.streamId !== streamId) return
-    sink.state(name, change.state, change.reason)
+    sink.state(name, change.state, change.reason, change.retryInMs)
     if (change.state === 'failed') {
       sink.error(
         new FeedError('connection-failed', `${name} connection gave up: ${change.reason}`, {

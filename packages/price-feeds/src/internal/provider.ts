@@ -8,7 +8,8 @@ export type LinkState =
 /** What a provider tells the manager. Calls never throw back into the provider. */
 export interface ProviderSink {
   update(update: PriceUpdate): void
-  state(provider: ProviderName, state: LinkState, reason: string): void
+  /** `retryInMs`: with `reconnecting`, the wait until the next connection attempt. */
+  state(provider: ProviderName, state: LinkState, reason: string, retryInMs?: number): void
   error(error: FeedError): void
   /** The exchange refused `symbol`: another provider has to serve it. */
   rejected(provider: ProviderName, symbol: string, error: FeedError): void

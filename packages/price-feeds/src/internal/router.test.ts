@@ -90,6 +90,21 @@ describe('FeedRouter', () => {
     expect(offer('coinbase', 'BTC')).toBe('emitted')
   })
 
+  it('reports every new retry wait of a reconnecting provider, for countdowns', () => {
+    const { router, statuses } = setup()
+    router.start()
+    router.setState('coinbase', 'connected', 'open')
+    statuses.length = 0
+    router.setState('coinbase', 'reconnecting', 'closed', 750)
+    router.setState('coinbase', 'connecting', 'retry')
+    router.setState('coinbase', 'reconnecting', 'connect ECONNREFUSED', 1500)
+    expect(statuses.map((s) => [s.state, s.retryInMs])).toEqual([
+      ['reconnecting', 750],
+      ['connecting', undefined],
+      ['reconnecting', 1500],
+    ])
+  })
+
   it('fails over when the primary stops delivering a symbol for staleAfter', () => {
     const { router, clock, statuses, offer, served } = setup()
     router.start()

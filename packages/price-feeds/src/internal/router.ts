@@ -176,7 +176,7 @@ export class FeedRouter {
   }
 
   /** A provider's connection changed state. */
-  setState(name: ProviderName, state: LinkState, reason: string): void {
+  setState(name: ProviderName, state: LinkState, reason: string, retryInMs?: number): void {
     const provider = this.providers.get(name)
     if (provider === undefined) return
     const previous = provider.state
@@ -189,7 +189,7 @@ export class FeedRouter {
     if (state !== 'connected') {
       for (const track of provider.tracks.values()) track.liveSince = undefined
     }
-    this.report(provider, reason)
+    this.report(provider, reason, retryInMs)
     if (this.running) this.evaluateAll()
   }
 
@@ -528,9 +528,11 @@ export class FeedRouter {
   }
 
   /** Publishes a provider's state when its wire state changed. */
-  private report(entry: ProviderEntry, reason: string): void {
+  private report(entry: ProviderEntry, reason: string, retryInMs?: number): void {
     const state = this.mapState(entry)
-    if (state === entry.lastReported) return
+    const retry = state === 'reconnecting' ? retryInMs : undefined
+    // Each new retry wait is news (a countdown restarts), even within `reconnecting`.
+    if (state === entry.lastReported && retry === undefined) return
     entry.lastReported = state
     if (state === 'failed_over') {
       const away = [...entry.symbols].filter((symbol) => {
@@ -539,6 +541,12 @@ export class FeedRouter {
       })
       reason = `${reason}; a fallback serves ${away.join(', ')} until ${entry.name} has delivered for ${this.failbackAfter} ms`
     }
-    this.status({ provider: entry.name, state, symbols: [...entry.symbols], reason })
+    this.status({
+      provider: entry.name,
+      state,
+      symbols: [...entry.symbols],
+      reason,
+      retryInMs: retry,
+    })
   }
 }
