@@ -105,6 +105,8 @@ export class Connection implements Member {
   closing = false
   pending: Map<Room, Map<string, Entry>> | undefined
   terminateTimer: TimerHandle
+  corked = false
+  lastWriteTick = -1
   resolveDone: () => void = () => undefined
   /**
    * The TCP socket under `ws`, when frames may be written to it directly: ws writes its own
@@ -154,9 +156,26 @@ export class Connection implements Member {
       this.ws.send(payloadOf(entry), { binary: false })
     } else {
       if (socket.destroyed) return
+      const hub = this.hub
+      if (this.lastWriteTick !== hub.tick) {
+        // The first frame of a tick leaves at once.
+        this.lastWriteTick = hub.tick
+        hub.wrote()
+      } else if (!this.corked) {
+        // More frames in the same tick (a feed publishing several symbols at once, a snapshot):
+        // they leave together in one syscall when the tick's work is done.
+        socket.cork()
+        this.corked = true
+        hub.corked(this)
+      }
       socket.write(entry.frame)
     }
     ;(this.hub.counters.out[entry.kind] as number)++
+  }
+
+  uncork(): void {
+    this.corked = false
+    this.socket?.uncork()
   }
 
   /** A direct answer (room event, pong, error); dropped while above the hard limit. */
@@ -249,6 +268,16 @@ export class Hub {
   priceObserver: PriceObserver | undefined
   private backpressureTimer: TimerHandle
   private heartbeatTimer: TimerHandle
+  /** Counts ticks in which frames were written; see {@link Connection.write}. */
+  tick = 0
+  private tickEnding = false
+  private readonly toUncork: Connection[] = []
+  private readonly endTick = (): void => {
+    this.tickEnding = false
+    this.tick++
+    for (const connection of this.toUncork) connection.uncork()
+    this.toUncork.length = 0
+  }
 
   constructor(readonly options: ResolvedOptions) {
     const { historySize, symbolHistorySize, alertSnapshotSize, symbols } = options
@@ -546,6 +575,18 @@ export class Hub {
 
   // ------------------------------------------------------------------------------------------
   // Backpressure and heartbeat
+
+  /** A frame was written in this tick: end the tick once the current work is done. */
+  wrote(): void {
+    if (this.tickEnding) return
+    this.tickEnding = true
+    process.nextTick(this.endTick)
+  }
+
+  /** Remembers a socket corked in this tick, to uncork when the tick ends. */
+  corked(connection: Connection): void {
+    this.toUncork.push(connection)
+  }
 
   startLagging(connection: Connection): void {
     connection.lagging = true
