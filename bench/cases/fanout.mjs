@@ -31,7 +31,7 @@ const LAT_LOAD = 20_000
 function settings(quick) {
   return quick
     ? { sizes: [100, 1000], repetitions: 1, satMs: 700, latMs: 700 }
-    : { sizes: [100, 1000, 5000], repetitions: 5, satMs: 1500, latMs: 1500 }
+    : { sizes: [100, 1000, 5000], repetitions: 7, satMs: 1500, latMs: 1500 }
 }
 
 /** One publishing window on one server; returns its figures. */
