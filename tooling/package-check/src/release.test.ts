@@ -63,6 +63,15 @@ function bump(version: string, type: 'major' | 'minor' | 'patch'): string {
   return `${String(major)}.${String(minor)}.${String(patch + 1)}`
 }
 
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((version) => version.split('-')[0]?.split('.').map(Number) ?? [])
+  for (let i = 0; i < 3; i += 1) {
+    const difference = (x?.[i] ?? 0) - (y?.[i] ?? 0)
+    if (difference !== 0) return difference
+  }
+  return 0
+}
+
 const pending = pendingChangesets()
 /** name → the highest bump any pending changeset asks for. */
 const expectedBumps = new Map<string, 'major' | 'minor' | 'patch'>()
@@ -186,18 +195,16 @@ afterAll(async () => {
 })
 
 describe('changesets, offline, in a throw-away copy', () => {
-  it('has a pending changeset for every publishable package, each naming only workspace packages', () => {
+  it('has pending changesets that each name workspace packages and carry a summary', () => {
     const names = new Set(
       workspaceDirs().map((dir) => readJson<PackageJson>(join(ROOT, dir, 'package.json')).name),
     )
     for (const changeset of pending) {
       for (const name of changeset.releases.keys())
         expect(names.has(name), `${changeset.file} names ${name}`).toBe(true)
+      expect(changeset.releases.size, `${changeset.file} names no package`).toBeGreaterThan(0)
       expect(changeset.summary, `${changeset.file} has no summary`).not.toBe('')
     }
-    expect(
-      publishable.map((pkg) => pkg.manifest.name).filter((name) => !expectedBumps.has(name)),
-    ).toEqual([])
   })
 
   it('changeset status reports the release plan', async () => {
@@ -219,7 +226,15 @@ describe('changesets, offline, in a throw-away copy', () => {
     expect(result.code, describeRun(result)).toBe(0)
     for (const pkg of publishable) {
       const type = expectedBumps.get(pkg.manifest.name)
-      if (type === undefined) continue
+      if (type === undefined) {
+        // Nothing pending for it (a dependency bump may still give it a patch): never a downgrade.
+        const version = readJson<PackageJson>(join(copy, pkg.dir, 'package.json')).version
+        expect(
+          compareVersions(version, pkg.manifest.version),
+          `${pkg.manifest.name} ${version}`,
+        ).toBeGreaterThanOrEqual(0)
+        continue
+      }
       const version = bump(pkg.manifest.version, type)
       expect(readJson<PackageJson>(join(copy, pkg.dir, 'package.json')).version).toBe(version)
       const changelog = readFileSync(join(copy, pkg.dir, 'CHANGELOG.md'), 'utf8')
