@@ -25,7 +25,7 @@ const CLIENTS = join(here, '../procs/clients.mjs')
 
 const NAMES = { ours: 'ours', raw: 'raw ws broadcast', socketio: 'Socket.IO 4' }
 const CLIENT_PROCESSES = 4
-const SAT_LOAD = 400_000
+const SAT_LOAD = 1_500_000
 const LAT_LOAD = 20_000
 
 function settings(quick) {
