@@ -239,6 +239,39 @@ describe('ws-server protocol', () => {
     expect(data(await c.next(ofType('price_update')))['price']).toBe(4.2)
   })
 
+  it('frames room messages intact with 16-bit and 64-bit lengths', async () => {
+    const h = await start()
+    const c = await client(h)
+    c.send({ type: 'join_room', room: 'status' })
+    c.send({ type: 'join_room', room: 'portfolio' })
+    await c.next(ofType('room_joined'))
+    await c.next(ofType('room_joined'))
+    h.bus.publish(
+      h.bus.createEvent(
+        EventType.FEED_STATUS,
+        { provider: 'mock', state: 'stopped', symbols: [] },
+        { source: 'mock' },
+      ),
+    )
+    const holdings = Array.from({ length: 1200 }, (_, index) => ({
+      ...(portfolio.holdings[0] as PortfolioSnapshot['holdings'][number]),
+      symbol: `H${index}`,
+    }))
+    h.bus.publish(
+      h.bus.createEvent(
+        EventType.PORTFOLIO_UPDATE,
+        { ...portfolio, holdings },
+        { source: 'portfolio' },
+      ),
+    )
+    publishPrice(h.bus, 'BTC', '1')
+    const messages = await barrier(c)
+    expect(messages.map((message) => message.type)).toEqual(['feed_status', 'portfolio_update'])
+    expect(Buffer.byteLength(c.raw[2] as string)).toBeLessThan(65_536)
+    expect(Buffer.byteLength(c.raw[3] as string)).toBeGreaterThan(65_536)
+    expect((data(messages[1] as Message)['holdings'] as unknown[]).length).toBe(1200)
+  })
+
   it('answers ping with pong', async () => {
     const h = await start()
     const c = await client(h)
