@@ -16,14 +16,24 @@ export type Decimal = DecimalJs
 const DECIMAL_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
 
 /**
+ * Largest decimal exponent `parseDecimal` accepts, either way. An exponent is cheap to write
+ * (`1e999999999999999` is 17 characters) but printing such a value in plain notation on the wire
+ * never finishes, and beyond about 1e308 a JSON client reads the number as `Infinity`.
+ */
+const MAX_EXPONENT = 100
+
+/**
  * Parses exchange or user decimal text exactly. Returns `undefined` for anything that is not a
- * plain finite decimal (empty, `NaN`, `Infinity`, hex, whitespace, a number type).
+ * plain finite decimal (empty, `NaN`, `Infinity`, hex, whitespace, a number type) and for
+ * magnitudes beyond 1e±100 (see {@link MAX_EXPONENT}).
  */
 export function parseDecimal(text: unknown): Decimal | undefined {
   if (typeof text !== 'string' || text.length === 0 || text.length > 400) return undefined
   if (!DECIMAL_TEXT.test(text)) return undefined
   const value = new Decimal(text)
-  return value.isFinite() ? value : undefined
+  if (!value.isFinite()) return undefined
+  if (!value.isZero() && Math.abs(value.e) > MAX_EXPONENT) return undefined
+  return value
 }
 
 /**

@@ -133,6 +133,7 @@ export type AnyStreamEvent = {
 }[EventType]
 
 const SYMBOL = /^[A-Z0-9]{1,20}$/
+const ASCII_SYMBOL = /^[A-Za-z0-9]{1,20}$/
 
 /** The most symbols one run may stream. */
 export const MAX_SYMBOLS = 200
@@ -142,7 +143,9 @@ export const MAX_SYMBOLS = 200
  * when it is not 1 to 20 characters of `A-Z0-9`.
  */
 export function normalizeSymbol(input: string): string {
-  const symbol = input.trim().toUpperCase()
+  const trimmed = input.trim()
+  // Checked before upper-casing: 'ſol', 'ß' and 'bıtc' upper-case into ASCII ('SOL', 'SS', 'BITC').
+  const symbol = ASCII_SYMBOL.test(trimmed) ? trimmed.toUpperCase() : ''
   if (!SYMBOL.test(symbol)) {
     throw new CryptoAnalyzerError(
       'INVALID_INPUT',

@@ -1,4 +1,5 @@
-import { Decimal, formatDecimal } from './decimal.js'
+import { formatDecimal, parseDecimal } from './decimal.js'
+import type { Decimal } from './decimal.js'
 import { JsonNumber, parseLosslessJson } from './internal/lossless-json.js'
 import type { LosslessValue } from './internal/lossless-json.js'
 import { FEED_STATES, isProviderName } from './model.js'
@@ -94,14 +95,18 @@ const ROOM_KINDS: ReadonlySet<string> = new Set<RoomKind>([
   'alerts',
   'status',
 ])
-const ROOM_SYMBOL = /^[A-Z0-9]{1,20}$/
+const ROOM_SYMBOL = /^[A-Za-z0-9]{1,20}$/
 
 /** Parses a room name; `undefined` when it is not one of the contract's rooms. */
 export function parseRoom(name: string): Room | undefined {
   if (ROOM_KINDS.has(name)) return { kind: name as RoomKind, name }
   if (name.startsWith('prices:')) {
-    const symbol = name.slice(7).toUpperCase()
-    if (ROOM_SYMBOL.test(symbol)) return { kind: 'prices', symbol, name: `prices:${symbol}` }
+    // Tested before upper-casing, so 'prices:ſol' is not taken for 'prices:SOL'.
+    const given = name.slice(7)
+    if (ROOM_SYMBOL.test(given)) {
+      const symbol = given.toUpperCase()
+      return { kind: 'prices', symbol, name: `prices:${symbol}` }
+    }
   }
   return undefined
 }
@@ -285,11 +290,21 @@ const object = (value: LosslessValue | undefined, what: string): Obj => {
 }
 const decimal = (value: LosslessValue | undefined, what: string): Decimal => {
   need(value instanceof JsonNumber, `${what} must be a number`)
-  return new Decimal((value as JsonNumber).text)
+  // parseDecimal also refuses magnitudes that would be Infinity or never finish printing.
+  const parsed = parseDecimal((value as JsonNumber).text)
+  need(parsed !== undefined, `${what} is out of range`)
+  return parsed as Decimal
 }
 const integer = (value: LosslessValue | undefined, what: string): number => {
   need(value instanceof JsonNumber && /^\d+$/.test(value.text), `${what} must be an integer`)
-  return Number((value as JsonNumber).text)
+  const number = Number((value as JsonNumber).text)
+  need(Number.isSafeInteger(number), `${what} is out of range`)
+  return number
+}
+const positive = (value: LosslessValue | undefined, what: string): Decimal => {
+  const parsed = decimal(value, what)
+  need(parsed.isPositive() && !parsed.isZero(), `${what} must be greater than 0`)
+  return parsed
 }
 const string = (value: LosslessValue | undefined, what: string): string => {
   need(typeof value === 'string', `${what} must be a string`)
@@ -298,8 +313,9 @@ const string = (value: LosslessValue | undefined, what: string): string => {
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/
 const time = (value: LosslessValue | undefined, what: string): number => {
   const text = string(value, what)
-  need(ISO.test(text), `${what} must be an ISO 8601 UTC time`)
-  return Date.parse(text)
+  const ms = Date.parse(text)
+  need(ISO.test(text) && Number.isFinite(ms), `${what} must be an ISO 8601 UTC time`)
+  return ms
 }
 const strings = (value: LosslessValue | undefined, what: string): string[] => {
   need(
@@ -319,7 +335,7 @@ function decodePrice(data: Obj): PriceUpdate {
   need(isProviderName(source), 'data.source must be binance, coinbase or mock')
   return {
     symbol: string(data['symbol'], 'data.symbol'),
-    price: decimal(data['price'], 'data.price'),
+    price: positive(data['price'], 'data.price'),
     change24h: decimal(data['change_24h'], 'data.change_24h'),
     changePercent24h: decimal(data['change_percent_24h'], 'data.change_percent_24h'),
     volume24h: decimal(data['volume_24h'], 'data.volume_24h'),
