@@ -13,6 +13,7 @@ import type { Connection } from './internal/hub.js'
 import { createMetrics } from './internal/metrics.js'
 import { resolveOptions } from './internal/options.js'
 import { health, providers, statusDocument } from './internal/status.js'
+import type { ClusterStatus } from './internal/status.js'
 
 const ROOM_EVENTS = [
   EventType.PRICE_UPDATE,
@@ -31,6 +32,22 @@ const NO_STORE = { 'cache-control': 'no-store' }
  * `serve({ fetch: app.fetch, websocket: { server: wss } })` from `@hono/node-server`.
  */
 export function createWsServer(options: WsServerOptions): WsServer {
+  return createServer(options)
+}
+
+/**
+ * Where a server's room messages come from when they are not its own bus's events: a cluster
+ * node (src/cluster) feeds the rooms from Redis with the service-wide seq.
+ */
+export interface RoomSource {
+  /** Starts feeding `hub`'s rooms; returns what stops it. */
+  attach(hub: Hub): () => void
+  /** The `cluster` part of `/status`, and whether Redis answers (for `/health`). */
+  status(): ClusterStatus
+}
+
+/** {@link createWsServer}, optionally fed by a {@link RoomSource} instead of the bus. */
+export function createServer(options: WsServerOptions, source?: RoomSource): WsServer {
   const resolved = resolveOptions(options)
   const { bus, clock, logger, token, allowedOrigins } = resolved
   const assets = loadAssets()
@@ -38,31 +55,37 @@ export function createWsServer(options: WsServerOptions): WsServer {
   const hub = new Hub(resolved)
   const startedAt = clock.now()
 
-  // A server started after the feeds gets the bus's recent events as its rooms' latest state.
-  let lastPriceEventAt: number | undefined
-  for (const event of bus.getHistory({ filter: { eventTypes: ROOM_EVENTS } })) {
-    hub.handleEvent(event)
-    if (event.type === EventType.PRICE_UPDATE) lastPriceEventAt = event.timestamp
-  }
-  hub.lastPriceAt = lastPriceEventAt
-  const seen = new Set(hub.rooms.status.snapshot().map((entry) => entry.key))
-  for (const provider of providers(hub)) {
-    if (seen.has(provider.provider)) continue
-    hub.onFeedStatus({
-      provider: provider.provider,
-      state: provider.state,
-      symbols: [...provider.symbols],
-    })
-  }
-
-  instances++
-  const unsubscribe = bus.subscribe(
-    `ws-server-${instances}`,
-    (event: AnyStreamEvent) => {
+  let unsubscribe: () => void
+  if (source === undefined) {
+    // A server started after the feeds gets the bus's recent events as its rooms' latest state.
+    let lastPriceEventAt: number | undefined
+    for (const event of bus.getHistory({ filter: { eventTypes: ROOM_EVENTS } })) {
       hub.handleEvent(event)
-    },
-    { eventTypes: ROOM_EVENTS },
-  )
+      if (event.type === EventType.PRICE_UPDATE) lastPriceEventAt = event.timestamp
+    }
+    hub.lastPriceAt = lastPriceEventAt
+    const seen = new Set(hub.rooms.status.snapshot().map((entry) => entry.key))
+    for (const provider of providers(hub)) {
+      if (seen.has(provider.provider)) continue
+      hub.onFeedStatus({
+        provider: provider.provider,
+        state: provider.state,
+        symbols: [...provider.symbols],
+      })
+    }
+
+    instances++
+    unsubscribe = bus.subscribe(
+      `ws-server-${instances}`,
+      (event: AnyStreamEvent) => {
+        hub.handleEvent(event)
+      },
+      { eventTypes: ROOM_EVENTS },
+    )
+  } else {
+    unsubscribe = source.attach(hub)
+  }
+  const cluster = (): ClusterStatus | undefined => source?.status()
   const metrics = createMetrics(hub, resolved.processMetrics)
   // A ws server is what @hono/node-server drives through WebSocketServerLike (see WsServer.wss).
   const wss = new WebSocketServer({
@@ -216,13 +239,13 @@ export function createWsServer(options: WsServerOptions): WsServer {
   app.get('/dashboard.js', (c) => serveAsset(c, assets.script))
   app.get('/dashboard.css', (c) => serveAsset(c, assets.style))
   app.get('/health', (c) => {
-    const result = health(hub)
+    const result = health(hub, cluster())
     return result.healthy
       ? c.json({ status: 'ok' }, 200, NO_STORE)
       : c.json({ status: 'unavailable', reason: result.reason }, 503, NO_STORE)
   })
   app.get('/status', requireToken, (c) =>
-    c.json(statusDocument(hub, version, startedAt), 200, NO_STORE),
+    c.json(statusDocument(hub, version, startedAt, cluster()), 200, NO_STORE),
   )
   app.get('/metrics', requireToken, async (c) =>
     c.body(await metrics.render(), 200, { 'content-type': metrics.contentType, ...NO_STORE }),

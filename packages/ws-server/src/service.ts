@@ -6,6 +6,7 @@ import {
   isProviderName,
   parseSymbols,
   silentLogger,
+  systemClock,
 } from '@crypto-analyzer/core-events'
 import type { Logger, ProviderName, StreamEventBus } from '@crypto-analyzer/core-events'
 import {
@@ -19,7 +20,9 @@ import {
   createPriceFeedManager,
   type PriceFeedManager,
 } from '@crypto-analyzer/price-feeds'
-import { createWsServer } from './server.js'
+import { ClusterNode } from './cluster/node.js'
+import { clusterSettings } from './cluster/settings.js'
+import { createServer } from './server.js'
 
 /** Everything the deployable server needs; every field has a default. */
 export interface ServiceOptions {
@@ -46,7 +49,17 @@ export interface ServiceOptions {
   readonly allowedOrigins?: readonly string[] | undefined
   /** Saved-state directory (holdings and alerts); default the portfolio package's `resolveHome()`. */
   readonly home?: string | undefined
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): every process started with the
+   * same URL and prefix joins one service (see "Running several servers" in the README).
+   */
   readonly redisUrl?: string | undefined
+  /** Key prefix in Redis (default `crypto-analyzer:`); services with different prefixes are apart. */
+  readonly redisPrefix?: string | undefined
+  /** This process's name in the service (default `<hostname>-<pid>-<random>`). */
+  readonly nodeId?: string | undefined
+  /** Leader lease in ms (default 5000), renewed every 30 % of it; takeover comes within about this. */
+  readonly leaderLease?: number | undefined
   readonly logger?: Logger | undefined
   readonly version?: string | undefined
 }
@@ -90,41 +103,88 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       `port must be 0 to 65535 (got ${String(port)}), e.g. 8000`,
     )
   }
-  if (options.redisUrl !== undefined) {
-    throw new CryptoAnalyzerError(
-      'INVALID_CONFIG',
-      'running several servers on Redis is not available yet; start without --redis-url / CRYPTO_ANALYZER_REDIS_URL',
-    )
-  }
+  const cluster = options.redisUrl === undefined ? undefined : clusterSettings(options)
   const provider = options.provider ?? 'mock'
   const symbols = parseSymbols(options.symbols ?? MOCK_DEFAULT_SYMBOLS)
 
   const bus = createEventBus({ logger })
   bus.start()
-  const feeds = createPriceFeedManager({
-    bus,
-    logger,
-    quote: options.quote,
-    urls: { binance: options.binanceUrl, coinbase: options.coinbaseUrl },
-    mock: { interval: options.interval, seed: options.seed },
-  })
-  feeds.addProvider(provider, symbols, { isPrimary: true })
-  for (const fallback of options.fallback ?? []) {
-    if (fallback !== provider) feeds.addProvider(fallback, symbols, { isPrimary: false })
+  const createFeeds = (): PriceFeedManager => {
+    const manager = createPriceFeedManager({
+      bus,
+      logger,
+      quote: options.quote,
+      urls: { binance: options.binanceUrl, coinbase: options.coinbaseUrl },
+      mock: { interval: options.interval, seed: options.seed },
+    })
+    manager.addProvider(provider, symbols, { isPrimary: true })
+    for (const fallback of options.fallback ?? []) {
+      if (fallback !== provider) manager.addProvider(fallback, symbols, { isPrimary: false })
+    }
+    return manager
   }
+  let feeds = createFeeds()
 
   const store = createStateStore({ home: options.home, logger })
   const portfolio = createPortfolioMonitor({ bus, logger })
   const alerts = createAlertEngine({ bus, logger })
-  const ws = createWsServer({
-    bus,
-    symbols,
-    feeds,
-    version: options.version,
-    token: options.token,
-    allowedOrigins: options.allowedOrigins,
-    logger,
-  })
+
+  // With Redis, only the leader runs the feeds; every node serves the rooms from Redis.
+  let node: ClusterNode | undefined
+  let feedsRunning = false
+  let shuttingDown = false
+  if (cluster !== undefined) {
+    let leaderSince = 0
+    node = new ClusterNode({
+      ...cluster,
+      symbols,
+      historySize: 1000,
+      symbolHistorySize: 100,
+      alertSnapshotSize: 20,
+      bus,
+      clock: systemClock,
+      logger,
+      localFeeds: () => feeds,
+      healthy: () => {
+        const now = systemClock.now()
+        const list = feeds.getStatus().providers
+        const grace = list.length === 0 ? 30_000 : Math.max(...list.map((item) => item.staleAfter))
+        if (now - leaderSince < grace) return true
+        return list.some(
+          (item) => item.lastMessageAt !== undefined && now - item.lastMessageAt <= item.staleAfter,
+        )
+      },
+      rearmed: () =>
+        alerts
+          .listAlerts()
+          .filter((alert) => alert.armed)
+          .map((alert) => alert.id),
+      onLeadership: async (leader) => {
+        if (leader && !shuttingDown) {
+          leaderSince = systemClock.now()
+          feedsRunning = true
+          await feeds.start()
+        } else if (!leader && feedsRunning) {
+          feedsRunning = false
+          const stopping = feeds
+          if (!shuttingDown) feeds = createFeeds()
+          await stopping.stop()
+        }
+      },
+    })
+  }
+  const ws = createServer(
+    {
+      bus,
+      symbols,
+      feeds: node === undefined ? feeds : node.feeds(),
+      version: options.version,
+      token: options.token,
+      allowedOrigins: options.allowedOrigins,
+      logger,
+    },
+    node,
+  )
   const http = serve({ fetch: ws.app.fetch, hostname: host, port, websocket: { server: ws.wss } })
   const cleanups: (() => void | Promise<void>)[] = [
     () => ws.close(),
@@ -140,6 +200,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     store.close()
     alerts.stop()
     await portfolio.stop()
+    shuttingDown = true
+    await node?.stop()
     await feeds.stop()
     bus.stop()
   }
@@ -186,7 +248,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     portfolio.attach(bus),
     alerts.attach(bus),
   )
-  await feeds.start()
+  if (node === undefined) await feeds.start()
+  else node.start()
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
@@ -195,7 +258,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   }
 
   const shownHost = host.includes(':') ? `[${host}]` : host
-  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, bus, feeds, close }
+  return {
+    url: `http://${shownHost}:${boundPort}`,
+    port: boundPort,
+    bus,
+    // With Redis a node gets a new feed manager each time it becomes leader.
+    get feeds() {
+      return feeds
+    },
+    close,
+  }
 }
 
 const parseProvider = (value: string, name: string): ProviderName => {
@@ -239,6 +311,7 @@ export function serviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Ser
   const symbols = get('CRYPTO_ANALYZER_SYMBOLS')
   const interval = get('CRYPTO_ANALYZER_MOCK_INTERVAL_MS')
   const origins = get('CRYPTO_ANALYZER_ALLOWED_ORIGINS')
+  const lease = get('CRYPTO_ANALYZER_LEADER_LEASE_MS')
   let parsedSymbols: string[] | undefined
   if (symbols !== undefined) {
     try {
@@ -271,5 +344,11 @@ export function serviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Ser
     allowedOrigins: origins === undefined ? undefined : list(origins),
     home: get('CRYPTO_ANALYZER_HOME'),
     redisUrl: get('CRYPTO_ANALYZER_REDIS_URL'),
+    redisPrefix: get('CRYPTO_ANALYZER_REDIS_PREFIX'),
+    nodeId: get('CRYPTO_ANALYZER_NODE_ID'),
+    leaderLease:
+      lease === undefined
+        ? undefined
+        : parseInteger(lease, 'CRYPTO_ANALYZER_LEADER_LEASE_MS', 500, 600_000),
   }
 }

@@ -307,6 +307,23 @@ export class Hub {
     return [prices, portfolio, alerts, status, ...symbols.values()]
   }
 
+  /** The room of a wire room name (`prices`, `prices:BTC`, `portfolio`, `alerts`, `status`). */
+  roomNamed(name: string): Room | undefined {
+    if (name.startsWith('prices:')) return this.rooms.symbols.get(name.slice(7))
+    switch (name) {
+      case 'prices':
+        return this.rooms.prices
+      case 'portfolio':
+        return this.rooms.portfolio
+      case 'alerts':
+        return this.rooms.alerts
+      case 'status':
+        return this.rooms.status
+      default:
+        return undefined
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   // Bus events → room messages
 

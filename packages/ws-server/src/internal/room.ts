@@ -54,6 +54,28 @@ export class Room {
     for (const member of this.members) member.deliver(this, entry)
   }
 
+  /**
+   * Replaces the room's history and latest state without sending anything (a cluster node
+   * loading the shared state from Redis). `history` and `latest` are in seq order.
+   */
+  restore(history: readonly Entry[], latest: readonly Entry[]): void {
+    const capacity = this.history.length
+    const kept = capacity === 0 ? [] : history.slice(-capacity)
+    this.history.fill(undefined)
+    this.historyStart = 0
+    this.historyLength = kept.length
+    kept.forEach((entry, index) => {
+      this.history[index] = entry
+    })
+    this.latest.clear()
+    if (this.latestLimit > 0) {
+      for (const entry of latest.slice(-this.latestLimit)) this.latest.set(entry.key, entry)
+    }
+    let seq = 0
+    for (const entry of [...kept, ...latest]) if (entry.seq > seq) seq = entry.seq
+    this.seq = seq
+  }
+
   /** The room's latest state: the newest message per key, in seq order. */
   snapshot(): Entry[] {
     return [...this.latest.values()]

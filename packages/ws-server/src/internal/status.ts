@@ -24,6 +24,14 @@ export function providers(hub: Hub): readonly ProviderStatusLike[] {
 const fresh = (provider: ProviderStatusLike, now: number): boolean =>
   provider.lastMessageAt !== undefined && now - provider.lastMessageAt <= provider.staleAfter
 
+/** What a cluster node adds to `/status` and `/health` (see src/cluster). */
+export interface ClusterStatus {
+  /** The `cluster` object of `/status`. */
+  readonly document: object
+  /** Redis answers: false makes `/health` 503 and `/status` degraded. */
+  readonly reachable: boolean
+}
+
 export interface Health {
   readonly healthy: boolean
   readonly reason: string
@@ -33,7 +41,10 @@ export interface Health {
  * Healthy while at least one feed delivered data within its stale window; without a feed
  * source, while a price went out within `staleAfter`.
  */
-export function health(hub: Hub): Health {
+export function health(hub: Hub, cluster?: ClusterStatus): Health {
+  if (cluster !== undefined && !cluster.reachable) {
+    return { healthy: false, reason: 'redis unreachable; serving the last state' }
+  }
   const now = hub.options.clock.now()
   if (hub.options.feeds === undefined) {
     const last = hub.lastPriceAt
@@ -52,12 +63,18 @@ export function health(hub: Hub): Health {
 }
 
 /** The `/status` document of the contract. */
-export function statusDocument(hub: Hub, version: string, startedAt: number): object {
+export function statusDocument(
+  hub: Hub,
+  version: string,
+  startedAt: number,
+  cluster?: ClusterStatus,
+): object {
   const now = hub.options.clock.now()
   const list = providers(hub)
   const bus = hub.options.bus.getBusStats()
   const stats = hub.stats()
-  const ok = health(hub).healthy && list.every((provider) => provider.state === 'connected')
+  const ok =
+    health(hub, cluster).healthy && list.every((provider) => provider.state === 'connected')
   return {
     status: ok ? 'ok' : 'degraded',
     version,
@@ -80,5 +97,6 @@ export function statusDocument(hub: Hub, version: string, startedAt: number): ob
       events_processed: bus.eventsProcessed,
       active_subscriptions: bus.activeSubscriptions,
     },
+    ...(cluster === undefined ? {} : { cluster: cluster.document }),
   }
 }
