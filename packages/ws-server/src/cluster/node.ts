@@ -84,6 +84,8 @@ const ROOM_EVENTS = [
   EventType.FEED_STATUS,
 ]
 
+const BLOCK_MS = 1000
+
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms).unref()
@@ -160,14 +162,24 @@ export class ClusterNode implements RoomSource {
     const connection = {
       // Fail fast while Redis is away (the caller counts and goes on); reconnect with backoff.
       enableOfflineQueue: false,
+      // A command in flight when the connection drops fails (never waits for a reconnect).
+      autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 1,
       retryStrategy: (times: number) =>
         Math.min(100 * 2 ** Math.min(times, 5), 2000) + Math.floor(Math.random() * 100),
     }
     const name = (role: string): string =>
       `${options.prefix}${options.nodeId}:${role}`.replace(/[^\w:.-]/g, '_')
-    this.cmd = new Redis(options.redisUrl, { ...connection, connectionName: name('cmd') })
-    this.reader = new Redis(options.redisUrl, { ...connection, connectionName: name('read') })
+    this.cmd = new Redis(options.redisUrl, {
+      ...connection,
+      connectionName: name('cmd'),
+      commandTimeout: Math.max(1000, options.renewInterval),
+    })
+    this.reader = new Redis(options.redisUrl, {
+      ...connection,
+      connectionName: name('read'),
+      commandTimeout: BLOCK_MS + 5000,
+    })
     for (const [role, client] of [
       ['commands', this.cmd],
       ['reader', this.reader],
@@ -293,7 +305,7 @@ export class ClusterNode implements RoomSource {
           'COUNT',
           1000,
           'BLOCK',
-          1000,
+          BLOCK_MS,
           'STREAMS',
           ...streams,
           ...streams.map((stream) => lastIds.get(stream) ?? '0-0'),

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer, connect as tcpConnect } from 'node:net'
+import type { Server, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
@@ -74,6 +76,7 @@ export interface ClusterDoc {
   leader_id: string | null
   nodes: string[]
   redis: string
+  duplicate_alerts_suppressed: number
 }
 
 /** Starts `startService` from the built package in a child process with these variables. */
@@ -148,5 +151,63 @@ export async function eventually<T>(
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+export interface RedisProxy {
+  readonly url: string
+  /** Closes the listener and cuts every connection (Redis "down"). */
+  stop(): Promise<void>
+  /** Listens again on the same port (Redis "back"). */
+  restart(): Promise<void>
+}
+
+/** A TCP proxy in front of Redis that a test can take down and bring back on the same port. */
+export async function startRedisProxy(target: string): Promise<RedisProxy> {
+  const { hostname, port } = new URL(target)
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let listenPort = 0
+  const listen = async (): Promise<void> => {
+    const next = createServer((socket) => {
+      const upstream = tcpConnect(Number(port || 6379), hostname)
+      sockets.add(socket).add(upstream)
+      const cut = (): void => {
+        socket.destroy()
+        upstream.destroy()
+        sockets.delete(socket)
+        sockets.delete(upstream)
+      }
+      socket.on('error', cut).on('close', cut)
+      upstream.on('error', cut).on('close', cut)
+      socket.pipe(upstream).pipe(socket)
+    })
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject)
+      next.listen(listenPort, '127.0.0.1', () => {
+        resolve()
+      })
+    })
+    const address = next.address()
+    if (address !== null && typeof address === 'object') listenPort = address.port
+    server = next
+  }
+  await listen()
+  return {
+    url: `redis://127.0.0.1:${listenPort}`,
+    async stop() {
+      const current = server
+      server = undefined
+      for (const socket of sockets) socket.destroy()
+      sockets.clear()
+      if (current !== undefined) {
+        await new Promise<void>((resolve) => {
+          current.close(() => {
+            resolve()
+          })
+        })
+      }
+    },
+    restart: listen,
   }
 }
