@@ -267,14 +267,35 @@ describe('coinbase provider', () => {
     managed(h.manager).addProvider('coinbase', ['BTC'])
     await h.manager.start()
     await waitFor(() => server.subscriptions().length === 1, 'subscription')
-    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '100' })
+    // One event time for all: the sequence alone decides (after the replayed subscribe ticker).
+    const time = `${new Date(Date.now() + 60_000).toISOString().slice(0, -1)}456Z`
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '100', time })
     await waitFor(() => h.of('BTC').some((u) => u.price.equals(100)), 'the high sequence')
-    server.emitTicker('BTC-USD', { sequence: 8_999_999_999_999, price: '99' })
-    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '98' })
-    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_001, price: '101' })
+    server.emitTicker('BTC-USD', { sequence: 8_999_999_999_999, price: '99', time })
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '98', time })
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_001, price: '101', time })
     await waitFor(() => h.of('BTC').some((u) => u.price.equals(101)), 'the next sequence')
     expect(h.of('BTC').filter((u) => u.price.lessThan(100))).toEqual([])
     expect(h.manager.getStatus().providers[0]?.outOfOrder).toBe(2)
+  })
+
+  it('recovers from a broken far-ahead sequence at the next newer ticker', async () => {
+    const server = await coinbase({ tickInterval: 0 })
+    const h = harness({ urls: { coinbase: server.url } })
+    managed(h.manager).addProvider('coinbase', ['BTC'])
+    await h.manager.start()
+    await waitFor(() => server.subscriptions().length === 1, 'subscription')
+    const at = (ms: number) => `${new Date(Date.now() + ms).toISOString().slice(0, -1)}456Z`
+    server.emitTicker('BTC-USD', {
+      sequence: Number.MAX_SAFE_INTEGER,
+      price: '100',
+      time: at(60_000),
+    })
+    await waitFor(() => h.of('BTC').some((u) => u.price.equals(100)), 'the broken frame')
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_000, price: '101', time: at(61_000) })
+    server.emitTicker('BTC-USD', { sequence: 9_000_000_000_001, price: '102', time: at(62_000) })
+    await waitFor(() => h.of('BTC').some((u) => u.price.equals(102)), 'the tickers after it')
+    expect(h.of('BTC').map((u) => u.price.toNumber())).toContain(101)
   })
 
   it('reports a rejected product with the exchange reason and keeps the others', async () => {

@@ -19,6 +19,13 @@ export const BINANCE_MAX_CONNECTION_AGE: number = 23 * 60 * 60 * 1000
  * SUBSCRIBE retries stay well under that next to the keepalive traffic.
  */
 export const BINANCE_RATE_LIMIT = 3
+/**
+ * An event time this far after receipt is a broken frame, not clock skew. Accepted, it would make
+ * every later update of the symbol look older than it and be discarded: one frame with
+ * `"E":9007199254740991` used to silence a symbol on that provider until the process restarted.
+ */
+export const MAX_FUTURE_EVENT_TIME = 86_400_000
+
 /** Binance allows 1024 streams per connection. */
 export const BINANCE_MAX_STREAMS = 1024
 
@@ -77,8 +84,8 @@ export function createExchangeProvider(options: ExchangeProviderOptions): Exchan
   // Binance: request id → the streams it asked for, for the current connection.
   let nextId = 1
   const pending = new Map<number | string, string[]>()
-  // Coinbase: last sequence per product on the current connection.
-  const sequences = new Map<string, number>()
+  // Coinbase: sequence and event time of the last ticker per product on the current connection.
+  const sequences = new Map<string, { sequence: number; timestamp: number }>()
 
   const subscribeFrame = (list: readonly string[]): string => {
     if (name === 'coinbase') {
@@ -177,9 +184,24 @@ export function createExchangeProvider(options: ExchangeProviderOptions): Exchan
     const frame = parser.parse(message.data, message.receivedAt)
     switch (frame.kind) {
       case 'price': {
+        if (frame.update.timestamp > message.receivedAt + MAX_FUTURE_EVENT_TIME) {
+          parserDrops++
+          logger.debug(
+            { provider: name, market: frame.market, timestamp: frame.update.timestamp },
+            'dropped a ticker whose event time is more than a day ahead',
+          )
+          return
+        }
         if (frame.sequence !== undefined) {
           const last = sequences.get(frame.market)
-          if (last !== undefined && frame.sequence <= last) {
+          // Not above the last sequence and not newer either: a replay or out of order. A newer
+          // event time with a lower sequence means the last sequence was the broken one (one
+          // frame with "sequence":9007199254740991 would otherwise silence the product).
+          if (
+            last !== undefined &&
+            frame.sequence <= last.sequence &&
+            frame.update.timestamp <= last.timestamp
+          ) {
             outOfSequence++
             logger.debug(
               { provider: name, market: frame.market, sequence: frame.sequence, last },
@@ -187,7 +209,10 @@ export function createExchangeProvider(options: ExchangeProviderOptions): Exchan
             )
             return
           }
-          sequences.set(frame.market, frame.sequence)
+          sequences.set(frame.market, {
+            sequence: frame.sequence,
+            timestamp: frame.update.timestamp,
+          })
         }
         exchangeLatencyMs = message.receivedAt - frame.update.timestamp
         sink.update(frame.update)
