@@ -15,6 +15,7 @@ import {
   uniquePrefix,
 } from './test-support/cluster.js'
 import type { NodeProcess } from './test-support/cluster.js'
+import { serviceOptionsFromEnv, startService } from './index.js'
 import { connect, ofType } from './test-support/harness.js'
 import type { Message, TestClient } from './test-support/harness.js'
 
@@ -279,5 +280,35 @@ describe.runIf(available)('several server processes on Redis', () => {
     } finally {
       await proxy.stop()
     }
+  })
+})
+
+describe('startService with Redis options', () => {
+  it('reads the cluster variables from the environment', () => {
+    expect(
+      serviceOptionsFromEnv({
+        CRYPTO_ANALYZER_REDIS_URL: 'redis://10.0.0.5:6379/2',
+        CRYPTO_ANALYZER_REDIS_PREFIX: 'prod:',
+        CRYPTO_ANALYZER_NODE_ID: 'web-1',
+        CRYPTO_ANALYZER_LEADER_LEASE_MS: '3000',
+      }),
+    ).toMatchObject({
+      redisUrl: 'redis://10.0.0.5:6379/2',
+      redisPrefix: 'prod:',
+      nodeId: 'web-1',
+      leaderLease: 3000,
+    })
+    expect(() => serviceOptionsFromEnv({ CRYPTO_ANALYZER_LEADER_LEASE_MS: '100' })).toThrow(
+      /CRYPTO_ANALYZER_LEADER_LEASE_MS="100" must be an integer from 500 to 600000/,
+    )
+  })
+
+  it.each([
+    [{ redisUrl: 'http://127.0.0.1:6379' }, /is not a redis:\/\/ or rediss:\/\/ URL/],
+    [{ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'has space' }, /redis prefix/],
+    [{ redisUrl: 'redis://127.0.0.1:6379', nodeId: 'a/b' }, /node id "a\/b"/],
+    [{ redisUrl: 'redis://127.0.0.1:6379', leaderLease: 10 }, /leader lease must be 500/],
+  ])('rejects %j before opening anything', async (options, message) => {
+    await expect(startService({ port: 0, home, ...options })).rejects.toThrow(message)
   })
 })
