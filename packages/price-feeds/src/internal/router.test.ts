@@ -45,6 +45,27 @@ function setup(
 }
 
 describe('FeedRouter', () => {
+  it('never emits an older event time for a symbol when it moves to a provider whose clock is behind', () => {
+    const { router, clock, emitted, offer, served } = setup()
+    router.start()
+    router.setState('binance', 'connected', 'open')
+    router.setState('coinbase', 'connected', 'open')
+    offer('binance', 'BTC', 10_000)
+    clock.advance(50)
+    offer('coinbase', 'BTC', 8_050) // Coinbase's clock is 2 s behind
+    router.setState('binance', 'reconnecting', 'closed')
+    expect(served('BTC')).toBe('coinbase')
+    clock.advance(100)
+    expect(offer('coinbase', 'BTC', 8_150)).toBe('out-of-order')
+    clock.advance(2000)
+    expect(offer('coinbase', 'BTC', 10_150)).toBe('emitted')
+    expect(emitted.map((u) => [u.source, u.timestamp])).toEqual([
+      ['binance', 10_000],
+      ['coinbase', 10_150],
+    ])
+    expect(router.outOfOrder('coinbase')).toBe(2)
+  })
+
   it('emits only the primary updates while the primary is healthy', () => {
     const { router, clock, emitted, offer, served } = setup()
     router.start()

@@ -51,6 +51,8 @@ interface SymbolEntry {
   servedBy: ProviderName | undefined
   lastEmittedAt: number | undefined
   lastEmittedReceivedAt: number | undefined
+  /** Event time of the last update emitted, from whichever provider: it never goes back. */
+  lastEmittedTimestamp: number | undefined
   stale: boolean
 }
 
@@ -140,6 +142,7 @@ export class FeedRouter {
             servedBy: undefined,
             lastEmittedAt: undefined,
             lastEmittedReceivedAt: undefined,
+            lastEmittedTimestamp: undefined,
             stale: false,
           })
         }
@@ -225,8 +228,7 @@ export class FeedRouter {
     track.latest = update
     if (!this.running) return 'standby'
     if (symbol.servedBy === provider.name) {
-      this.deliver(symbol, update, now)
-      return 'emitted'
+      return this.deliver(symbol, update, now) ? 'emitted' : 'out-of-order'
     }
     // This provider may just have become the better choice (first data, or failback due).
     const before = symbol.lastEmittedAt
@@ -463,7 +465,25 @@ export class FeedRouter {
     for (const entry of this.providers.values()) entry.lastReported = this.mapState(entry)
   }
 
-  private deliver(symbol: SymbolEntry, update: PriceUpdate, receivedAt: number): void {
+  /**
+   * Emits `update` unless its event time is before the last one emitted for the symbol: after a
+   * switch, the new provider's clock may be behind the old one's (exchanges' clocks differ), and a
+   * client must never see a symbol's time go back. Its updates flow again once its time catches up.
+   */
+  private deliver(symbol: SymbolEntry, update: PriceUpdate, receivedAt: number): boolean {
+    if (
+      symbol.lastEmittedTimestamp !== undefined &&
+      update.timestamp < symbol.lastEmittedTimestamp
+    ) {
+      const provider = this.providers.get(update.source)
+      if (provider !== undefined) provider.outOfOrder++
+      this.logger.debug(
+        { provider: update.source, symbol: symbol.symbol, timestamp: update.timestamp },
+        'discarded an update older than the last one sent for the symbol',
+      )
+      return false
+    }
+    symbol.lastEmittedTimestamp = update.timestamp
     const now = this.clock.now()
     symbol.lastEmittedAt = now
     symbol.lastEmittedReceivedAt = receivedAt
@@ -477,6 +497,7 @@ export class FeedRouter {
       })
     }
     this.emit(update)
+    return true
   }
 
   private isStale(symbol: SymbolEntry, now: number): boolean {
