@@ -240,7 +240,7 @@ function addClient() {
     }
   })
   ws.on('error', () => {
-    if (ws.readyState !== WebSocket.OPEN) totals.failedConnects++
+    if (client.openedAt === undefined && !client.leaving) totals.failedConnects++
   })
   ws.on('close', () => {
     clients.delete(client)
@@ -263,14 +263,17 @@ function checkSilence(client, now) {
 function removeClient(client) {
   checkSilence(client, Date.now())
   client.leaving = true
-  totals.left++
+  if (client.openedAt !== undefined) totals.left++
   if (client.id % 2 === 0) client.ws.close()
   else client.ws.terminate()
 }
 
-// Stalled clients: handshake, join `prices`, then never read a byte. Replaced every 30 s, so the
-// server keeps meeting new ones and has to release the old ones' buffers.
+// Stalled clients: handshake, join `prices`, then never read a byte (so never answer a ping
+// either). Half of them are replaced every 30 s: the server must release what they held. The
+// other half every 90 s: the server's heartbeat (a ping every 30 s, cut when unanswered by the
+// next) must cut them first.
 let stalled = []
+let kept = []
 function upgradeRequest() {
   return (
     `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -283,18 +286,18 @@ function maskedFrame(text) {
   const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]))
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked])
 }
+function stalledSocket() {
+  const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.99' }, () => {
+    socket.write(upgradeRequest())
+    socket.write(maskedFrame('{"type":"join_room","room":"prices"}'))
+    socket.pause()
+  })
+  socket.on('error', () => undefined)
+  return socket
+}
 function renewStalled() {
   for (const socket of stalled) socket.destroy()
-  stalled = []
-  for (let index = 0; index < STALLED; index++) {
-    const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.99' }, () => {
-      socket.write(upgradeRequest())
-      socket.write(maskedFrame('{"type":"join_room","room":"prices"}'))
-      socket.pause()
-    })
-    socket.on('error', () => undefined)
-    stalled.push(socket)
-  }
+  stalled = Array.from({ length: STALLED - Math.ceil(STALLED / 2) }, stalledSocket)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,9 +357,9 @@ async function flapLoop() {
       ],
       ...(exchange === binance ? [['serverShutdown', () => binance.serverShutdown()]] : []),
       [
-        'burst of 2,000 frames',
+        'burst of 3,000 frames',
         () => {
-          for (let index = 0; index < 2000; index++) {
+          for (let index = 0; index < 3000; index++) {
             if (exchange === binance) binance.emitTicker('btcusdt@ticker')
             else coinbase.emitTicker('BTC-USD')
           }
@@ -399,6 +402,7 @@ async function sample(phase) {
     phase,
     rss: values.get('process_resident_memory_bytes') ?? proc.rss ?? 0,
     heap: values.get('nodejs_heap_size_used_bytes') ?? 0,
+    external: values.get('nodejs_external_memory_bytes') ?? 0,
     handles: values.get('nodejs_active_handles_total') ?? 0,
     fds: proc.fds ?? 0,
     lagP99: Math.round((values.get('nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000),
@@ -406,6 +410,12 @@ async function sample(phase) {
     sent: values.get('crypto_analyzer_ws_messages_sent_total{type="price_update"}') ?? 0,
     delivered,
     conflated: values.get('crypto_analyzer_ws_conflated_messages_total') ?? 0,
+    cutSlow:
+      (values.get('crypto_analyzer_ws_closed_connections_total{reason="stuck"}') ?? 0) +
+      (values.get('crypto_analyzer_ws_closed_connections_total{reason="hard_limit"}') ?? 0),
+    cutNoPong:
+      values.get('crypto_analyzer_ws_closed_connections_total{reason="heartbeat_timeout"}') ?? 0,
+    maxBuffered: values.get('crypto_analyzer_ws_max_buffered_bytes') ?? 0,
     load: loadavg()[0].toFixed(1),
   }
   samples.push(row)
@@ -435,6 +445,12 @@ try {
     if (index % 50 === 49) await sleep(100)
   }
   renewStalled()
+  const renewKept = () => {
+    for (const socket of kept) socket.destroy()
+    kept = Array.from({ length: Math.ceil(STALLED / 2) }, stalledSocket)
+  }
+  renewKept()
+  const rekeep = setInterval(renewKept, 90_000)
   void flapLoop()
 
   const churn = setInterval(() => {
@@ -467,11 +483,12 @@ try {
 
   clearInterval(churn)
   clearInterval(restall)
+  clearInterval(rekeep)
   flapping = false
   pendingHeal?.()
   // Everyone leaves; the server must come back to its idle figures.
   for (const client of [...clients]) removeClient(client)
-  for (const socket of stalled) socket.destroy()
+  for (const socket of [...stalled, ...kept]) socket.destroy()
   await sleep(5000)
   const end = await sample('idle')
 
@@ -484,6 +501,8 @@ try {
   const late = steady.slice(-third)
   const rssGrowth = median(late.map((row) => row.rss)) - median(early.map((row) => row.rss))
   const heapGrowth = median(late.map((row) => row.heap)) - median(early.map((row) => row.heap))
+  const externalGrowth =
+    median(late.map((row) => row.external)) - median(early.map((row) => row.external))
   const handleGrowth =
     median(late.map((row) => row.handles)) - median(early.map((row) => row.handles))
   if (running.length >= 6) {
@@ -509,14 +528,14 @@ try {
     `Run of ${new Date(startedAt).toISOString().slice(0, 16)}Z: ${Math.round((Date.now() - startedAt) / 1000)} s, ` +
       `Node ${process.version}, ${cpus().length} CPUs (load average ${loadavg()[0].toFixed(1)} at the end), ` +
       `${CLIENTS} clients with ${CHURN_PER_SECOND} leaving and ${CHURN_PER_SECOND} joining per second, ` +
-      `${STALLED} stalled clients renewed every 30 s, ${SYMBOLS.length} symbols ticking every ${TICK} ms on each exchange.`,
+      `${STALLED} stalled clients (half renewed every 30 s, half every 90 s), ${SYMBOLS.length} symbols ticking every ${TICK} ms on each exchange.`,
     '',
     `**Verdict: ${failure === undefined ? 'pass' : `FAIL: ${failure}`}**`,
     '',
     '| figure | value |',
     '| --- | --- |',
     `| server RSS idle before / peak / idle after | ${mib(baseline.rss)} / ${mib(peakRss)} / ${mib(end.rss)} MiB |`,
-    `| RSS and heap change over the steady part (last third − first third, medians) | ${mib(rssGrowth)} MiB / ${mib(heapGrowth)} MiB |`,
+    `| RSS / heap / external memory change over the steady part (last third − first third, medians) | ${mib(rssGrowth)} / ${mib(heapGrowth)} / ${mib(externalGrowth)} MiB |`,
     `| active handles idle before / median while running / idle after | ${baseline.handles} / ${median(running.map((row) => row.handles))} / ${end.handles} |`,
     `| open file descriptors idle before / after | ${baseline.fds} / ${end.fds} |`,
     `| event-loop delay p99, median / worst 10 s window | ${median(running.map((row) => row.lagP99))} / ${maxLag} ms |`,
@@ -524,14 +543,15 @@ try {
     `| clients joined / left / cut by the server / failed connects | ${totals.joined} / ${totals.left} / ${totals.cutByServer} / ${totals.failedConnects} |`,
     `| longest silence of any client on any symbol (allowed ${ALLOWED_GAP / 1000} s) | ${(totals.worstGap.ms / 1000).toFixed(1)} s (${totals.worstGap.symbol}) |`,
     `| event time going back / duplicates / seq going back / seq gaps (conflation) | ${totals.backwards.length} / ${totals.duplicates} / ${totals.seqBackwards} / ${totals.seqGaps} |`,
-    `| messages conflated for slow clients | ${samples.at(-1)?.conflated ?? 0} |`,
-    `| upstream faults injected | ${[...flaps.values()].reduce((a, b) => a + b, 0)}: ${[...flaps]
+    `| stalled clients: cut for no pong / cut as too slow (1013) / messages conflated / most unsent bytes on one client | ${samples.at(-1)?.cutNoPong ?? 0} / ${samples.at(-1)?.cutSlow ?? 0} / ${samples.at(-1)?.conflated ?? 0} / ${mib(samples.at(-1)?.maxBuffered ?? 0)} MiB |`,
+    '',
+    `Upstream faults injected (${[...flaps.values()].reduce((a, b) => a + b, 0)}): ${[...flaps]
       .sort()
       .map(([key, count]) => `${key} ×${count}`)
-      .join(', ')} |`,
+      .join(', ')}.`,
     '',
-    '| t (s) | RSS (MiB) | heap (MiB) | handles | fds | loop p99 (ms) | clients | delivered / 10 s |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| t (s) | RSS (MiB) | heap (MiB) | external (MiB) | handles | fds | loop p99 (ms) | clients | delivered / 10 s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...samples
       .filter(
         (row, index) =>
@@ -539,7 +559,7 @@ try {
       )
       .map(
         (row) =>
-          `| ${row.t} | ${mib(row.rss)} | ${mib(row.heap)} | ${row.handles} | ${row.fds} | ${row.lagP99} | ${row.clients} | ${row.delivered} |`,
+          `| ${row.t} | ${mib(row.rss)} | ${mib(row.heap)} | ${mib(row.external)} | ${row.handles} | ${row.fds} | ${row.lagP99} | ${row.clients} | ${row.delivered} |`,
       ),
   ]
   const summary = lines.join('\n')
@@ -555,7 +575,7 @@ try {
 } finally {
   flapping = false
   for (const client of clients) client.ws.terminate()
-  for (const socket of stalled) socket.destroy()
+  for (const socket of [...stalled, ...kept]) socket.destroy()
   if (serverExit === undefined) {
     child.kill('SIGTERM')
     await new Promise((resolve) => child.once('exit', resolve))
