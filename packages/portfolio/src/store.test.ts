@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -257,7 +257,10 @@ describe('createStateStore watchers', () => {
     )
     expect(seen[1]?.map((a) => a.id)).toEqual(['a1', 'a2'])
 
-    await writeFile(server.paths.alerts, '{"version":1,"alerts":[{"id":"a3"')
+    // Replaced in one step (as an editor's save would), so the watcher cannot catch a half-written
+    // file and report two different corrupt versions.
+    await writeFile(`${server.paths.alerts}.edit`, '{"version":1,"alerts":[{"id":"a3"')
+    await rename(`${server.paths.alerts}.edit`, server.paths.alerts)
     await vi.waitFor(
       () => {
         expect(errors).toHaveLength(1)
