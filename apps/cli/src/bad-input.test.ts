@@ -30,7 +30,10 @@ const USAGE_ERRORS: [string[], RegExp][] = [
   [['stream', 'monitor', '--symbols', MANY], /201 symbols/],
   [['stream', 'monitor', '--provider', 'kraken'], /--provider=kraken .*binance, coinbase, mock/],
   [['stream', 'monitor', '--fallback', 'coinbase,kraken'], /--fallback=kraken/],
-  [['stream', 'monitor', '--refresh', '0'], /--refresh: .*greater than 0, got "0"/],
+  [
+    ['stream', 'monitor', '--refresh', '0'],
+    /--refresh: .*greater than 0 and at most 2147483, got "0"/,
+  ],
   [['stream', 'monitor', '--refresh', '-1'], /--refresh/],
   [['stream', 'monitor', '--refresh', 'abc'], /--refresh: .*got "abc"/],
   [['stream', 'monitor', '--refresh', 'NaN'], /--refresh: .*got "NaN"/],
@@ -126,9 +129,15 @@ describe('bad flags and arguments', () => {
     expect(result.error?.message).toMatch(said)
   })
 
-  // Known bug, to be fixed in src/internal/flags.ts (secondsFlag): values above 2147483 s
-  // overflow Node's timers, which then fire after 1 ms; they should exit 2 like the others.
-  it.todo('--duration 1e300 and --refresh 1e10 exit 2 (today they run for 1 ms)')
+  // Values above 2147483 s would overflow Node's timers (which then fire after 1 ms).
+  it.each([
+    [['stream', 'test', '--duration', '1e300']],
+    [['stream', 'monitor', '--refresh', '1e10']],
+  ])('crypto-analyzer %j exits 2 instead of overflowing a timer', async (argv) => {
+    const result = await run(argv)
+    expect(result.exitCode).toBe(2)
+    expect(result.error?.message).toMatch(/at most 2147483/)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------

@@ -35,9 +35,10 @@ export const secondsFlag = Flags.custom<number>({
   helpValue: '<s>',
   parse: (input) => {
     const seconds = Number(input)
-    if (input.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    // Node timers cannot wait longer than 2^31-1 ms (about 24.8 days); longer would fire at once.
+    if (input.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 2_147_483) {
       throw new Errors.CLIError(
-        `expected a number of seconds greater than 0, got ${JSON.stringify(input)} (e.g. 10 or 0.5)`,
+        `expected a number of seconds greater than 0 and at most 2147483, got ${JSON.stringify(input)} (e.g. 10 or 0.5)`,
         { exit: 2 },
       )
     }

@@ -177,6 +177,8 @@ describe('stream monitor', () => {
   it('exits 2 when --duration is not a number', async () => {
     const { exitCode, error } = await run(['stream', 'monitor', '--duration', 'soon'])
     expect(exitCode).toBe(2)
-    expect(error?.message).toContain('expected a number of seconds greater than 0, got "soon"')
+    expect(error?.message).toContain(
+      'expected a number of seconds greater than 0 and at most 2147483, got "soon"',
+    )
   })
 })
