@@ -185,6 +185,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     },
     node,
   )
+  // A node serves its rooms only once they hold the service's history (bounded wait).
+  await node?.bootstrapped(5000)
   const http = serve({ fetch: ws.app.fetch, hostname: host, port, websocket: { server: ws.wss } })
   const cleanups: (() => void | Promise<void>)[] = [
     () => ws.close(),

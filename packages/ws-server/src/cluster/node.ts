@@ -154,6 +154,10 @@ export class ClusterNode implements RoomSource {
   private stopped = false
   private readStopped = false
   private reading: Promise<void> | undefined
+  private markLoaded: () => void = () => undefined
+  private readonly loaded = new Promise<void>((resolve) => {
+    this.markLoaded = resolve
+  })
   private leadershipChange: Promise<void> = Promise.resolve()
   private readonly unsubscribe: () => void
   private readonly claims = new Set<string>()
@@ -247,6 +251,20 @@ export class ClusterNode implements RoomSource {
   // ------------------------------------------------------------------------------------------
   // RoomSource: Redis streams → local rooms
 
+  /**
+   * Resolves once the rooms hold Redis's history and latest state (or after `timeout` ms, e.g.
+   * while Redis is down), so a client joining this node never sees a room before it is loaded.
+   */
+  bootstrapped(timeout: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeout)
+      void this.loaded.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
   attach(hub: Hub): () => void {
     this.reading ??= this.read(hub)
     return () => {
@@ -299,6 +317,7 @@ export class ClusterNode implements RoomSource {
       try {
         if (lastIds.size === 0) {
           await this.bootstrap(hub, names, lastIds)
+          this.markLoaded()
         }
         const streams = names.map((name) => this.roomKeys(name)[1])
         const reply = await this.reader.xread(
