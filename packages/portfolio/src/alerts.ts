@@ -17,7 +17,7 @@ import type { AlertCondition } from './condition.js'
 import { PortfolioError } from './errors.js'
 import { toInteger, toSymbol } from './internal/input.js'
 import { invalidUpdate } from './internal/price.js'
-import { attachSource } from './internal/source.js'
+import { attachSource, trackDetach } from './internal/source.js'
 import type { PriceSource } from './types.js'
 
 /** An alert as saved and as passed to {@link AlertEngine.addAlert}. */
@@ -410,15 +410,7 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
           )
         },
       })
-      let attached = true
-      const detachOnce = (): void => {
-        if (!attached) return
-        attached = false
-        detachers.delete(detachOnce)
-        detach()
-      }
-      detachers.add(detachOnce)
-      return detachOnce
+      return trackDetach(detachers, detach)
     },
     onAlert(handler) {
       handlers.add(handler)

@@ -13,7 +13,7 @@ import type { Observable } from 'rxjs'
 import { PortfolioError } from './errors.js'
 import { toDecimal, toInteger, toSymbol } from './internal/input.js'
 import { invalidUpdate } from './internal/price.js'
-import { attachSource } from './internal/source.js'
+import { attachSource, trackDetach } from './internal/source.js'
 import type { PriceSource } from './types.js'
 import { Throttle } from './internal/throttle.js'
 import { Valuation } from './internal/valuation.js'
@@ -223,15 +223,7 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
         )
       },
     })
-    let attached = true
-    const detachOnce = (): void => {
-      if (!attached) return
-      attached = false
-      detachers.delete(detachOnce)
-      detach()
-    }
-    detachers.add(detachOnce)
-    return detachOnce
+    return trackDetach(detachers, detach)
   }
 
   return {

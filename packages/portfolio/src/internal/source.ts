@@ -63,3 +63,19 @@ export function attachSource(source: PriceSource, handlers: AttachHandlers): () 
     'attach() takes an Observable<PriceUpdate> (e.g. feedManager.updates$) or a StreamEventBus',
   )
 }
+
+/**
+ * Wraps `detach` so it runs once and leaves `tracked` (the owner's set of live attachments, which
+ * its `stop()` drains) when called.
+ */
+export function trackDetach(tracked: Set<() => void>, detach: () => void): () => void {
+  let attached = true
+  const detachOnce = (): void => {
+    if (!attached) return
+    attached = false
+    tracked.delete(detachOnce)
+    detach()
+  }
+  tracked.add(detachOnce)
+  return detachOnce
+}
