@@ -36,7 +36,7 @@ const CODES: Record<PortfolioErrorReason, ErrorCode> = {
 
 export interface PortfolioErrorOptions {
   readonly cause?: unknown
-  /** The file concerned, for store errors. */
+  /** The file (or, for another store such as Redis, the key) concerned, for store errors. */
   readonly path?: string | undefined
   /** 0-based character offset in the condition text, for `invalid-condition`. */
   readonly position?: number | undefined

@@ -17,6 +17,7 @@ describe('public API', () => {
         "parseAlertCondition",
         "resolveHome",
         "roundForDisplay",
+        "stateDocuments",
       ]
     `)
   })

@@ -23,5 +23,11 @@ export type {
 } from './monitor.js'
 export type { MonitoringOptions } from './monitoring.js'
 export type { PriceSource } from './types.js'
-export { STATE_VERSION, createStateStore, resolveHome } from './store.js'
-export type { HoldingRecord, StateStore, StateStoreOptions, WatchOptions } from './store.js'
+export { STATE_VERSION, createStateStore, resolveHome, stateDocuments } from './store.js'
+export type {
+  HoldingRecord,
+  StateDocument,
+  StateStore,
+  StateStoreOptions,
+  WatchOptions,
+} from './store.js'

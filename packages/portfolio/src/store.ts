@@ -42,7 +42,9 @@ export interface WatchOptions {
 }
 
 export interface StateStore {
+  /** The state directory (another store, such as ws-server's Redis store: where it keeps state). */
   readonly home: string
+  /** Where each kind is kept: the file paths (another store: e.g. its Redis key names). */
   readonly paths: { readonly holdings: string; readonly alerts: string }
   /** The saved holdings; `[]` when there is no file yet. Throws `corrupt-file` / `unsupported-version`. */
   readHoldings(): Promise<HoldingRecord[]>
@@ -171,10 +173,95 @@ function checkList<T>(
   })
 }
 
+/** A saved-state document: how one kind (holdings or alerts) is read, validated and written. */
+export interface StateDocument<T> {
+  /** `holdings` or `alerts`: the list's field in the document (and the file's base name). */
+  readonly kind: 'holdings' | 'alerts'
+  /**
+   * Reads a stored document `{"version":1,"<kind>":[...]}`. `source` (a file path, a Redis key)
+   * names it in errors: `corrupt-file` or `unsupported-version`, with `path` set to `source`.
+   */
+  parse(text: string, source: string): T[]
+  /**
+   * Validates and normalizes a list about to be stored (throws `invalid-input`): upper-case
+   * symbols, exact decimal text, normalized conditions, no duplicates; alerts without an `id` get
+   * a fresh one and without `createdAt` get `now`.
+   */
+  normalize(items: unknown, now: number): T[]
+  /** The document text of a normalized list (what {@link parse} reads back). */
+  serialize(items: readonly T[]): string
+}
+
+const makeDocument = <T>(
+  kind: Kind,
+  check: (items: unknown, fill: { now: number } | undefined) => T[],
+): StateDocument<T> => ({
+  kind,
+  parse(text, source) {
+    let document: unknown
+    try {
+      document = JSON.parse(text)
+    } catch (error) {
+      throw corrupt(source, `not valid JSON: ${(error as Error).message}`, error)
+    }
+    if (!isRecord(document)) throw corrupt(source, 'not a JSON object')
+    const version = document['version']
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+      throw corrupt(source, 'no valid "version" field')
+    }
+    if (version > STATE_VERSION) {
+      throw new PortfolioError(
+        'unsupported-version',
+        `${source} has version ${version}, written by a newer crypto-analyzer (this one reads ` +
+          `version ${STATE_VERSION}); it was left untouched: upgrade crypto-analyzer`,
+        { path: source },
+      )
+    }
+    try {
+      return check(document[kind], undefined)
+    } catch (error) {
+      throw corrupt(source, (error as Error).message, error)
+    }
+  },
+  normalize: (items, now) => check(items, { now }),
+  serialize: (items) => `${JSON.stringify({ version: STATE_VERSION, [kind]: items }, null, 2)}\n`,
+})
+
+/**
+ * The two saved-state documents, shared by the file store and other stores (ws-server's Redis
+ * store), so every store reads and writes exactly the same shape with the same rules.
+ */
+export const stateDocuments: {
+  readonly holdings: StateDocument<HoldingRecord>
+  readonly alerts: StateDocument<AlertDefinition>
+} = {
+  holdings: makeDocument('holdings', (items) =>
+    checkList('holdings', items, checkHolding, (h) => h.symbol),
+  ),
+  alerts: makeDocument('alerts', (items, fill) => {
+    const taken = new Set<string>()
+    if (fill !== undefined && Array.isArray(items)) {
+      for (const item of items as unknown[]) {
+        if (isRecord(item) && typeof item['id'] === 'string') taken.add(item['id'])
+      }
+    }
+    const context = fill === undefined ? undefined : { taken, now: fill.now }
+    return checkList(
+      'alerts',
+      items,
+      (value, where) => {
+        const alert = checkAlert(value, where, context)
+        taken.add(alert.id ?? '')
+        return alert
+      },
+      (a) => a.id ?? '',
+    )
+  }),
+}
+
 interface KindSpec<T> {
-  readonly kind: Kind
   readonly path: string
-  readonly check: (items: unknown, fill: boolean) => T[]
+  readonly document: StateDocument<T>
 }
 
 /**
@@ -205,32 +292,12 @@ export function createStateStore(options: StateStoreOptions = {}): StateStore {
   const watchers = new Set<() => void>()
 
   const holdingsSpec: KindSpec<HoldingRecord> = {
-    kind: 'holdings',
     path: paths.holdings,
-    check: (items) => checkList('holdings', items, checkHolding, (h) => h.symbol),
+    document: stateDocuments.holdings,
   }
   const alertsSpec: KindSpec<AlertDefinition> = {
-    kind: 'alerts',
     path: paths.alerts,
-    check: (items, fill) => {
-      const taken = new Set<string>()
-      if (fill && Array.isArray(items)) {
-        for (const item of items as unknown[]) {
-          if (isRecord(item) && typeof item['id'] === 'string') taken.add(item['id'])
-        }
-      }
-      const context = fill ? { taken, now: clock.now() } : undefined
-      return checkList(
-        'alerts',
-        items,
-        (value, where) => {
-          const alert = checkAlert(value, where, context)
-          taken.add(alert.id ?? '')
-          return alert
-        },
-        (a) => a.id ?? '',
-      )
-    },
+    document: stateDocuments.alerts,
   }
 
   const read = async <T>(spec: KindSpec<T>): Promise<T[]> => {
@@ -248,41 +315,18 @@ export function createStateStore(options: StateStoreOptions = {}): StateStore {
         },
       )
     }
-    let document: unknown
-    try {
-      document = JSON.parse(text)
-    } catch (error) {
-      throw corrupt(spec.path, `not valid JSON: ${(error as Error).message}`, error)
-    }
-    if (!isRecord(document)) throw corrupt(spec.path, 'not a JSON object')
-    const version = document['version']
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-      throw corrupt(spec.path, 'no valid "version" field')
-    }
-    if (version > STATE_VERSION) {
-      throw new PortfolioError(
-        'unsupported-version',
-        `${spec.path} has version ${version}, written by a newer crypto-analyzer (this one reads ` +
-          `version ${STATE_VERSION}); it was left untouched: upgrade crypto-analyzer`,
-        { path: spec.path },
-      )
-    }
-    try {
-      return spec.check(document[spec.kind], false)
-    } catch (error) {
-      throw corrupt(spec.path, (error as Error).message, error)
-    }
+    return spec.document.parse(text, spec.path)
   }
 
-  const serialize = <T>(spec: KindSpec<T>, items: T[]): string =>
-    `${JSON.stringify({ version: STATE_VERSION, [spec.kind]: items }, null, 2)}\n`
+  const serialize = <T>(spec: KindSpec<T>, items: readonly T[]): string =>
+    spec.document.serialize(items)
 
   const update = <T>(
     spec: KindSpec<T>,
     change: (current: T[]) => T[] | Promise<T[]>,
   ): Promise<T[]> => {
     // One process's own updates queue here, so they never wait on each other's lock file.
-    const run = queues[spec.kind].then(async () => {
+    const run = queues[spec.document.kind].then(async () => {
       try {
         await mkdir(home, { recursive: true, mode: 0o700 })
       } catch (error) {
@@ -302,7 +346,10 @@ export function createStateStore(options: StateStoreOptions = {}): StateStore {
         try {
           await removeOrphans(spec.path)
           const current = await read(spec)
-          const next = spec.check(await change(current.map((item) => ({ ...item }))), true)
+          const next = spec.document.normalize(
+            await change(current.map((item) => ({ ...item }))),
+            clock.now(),
+          )
           if (serialize(spec, next) === serialize(spec, current)) return next
           // A hung holder's lock taken over by someone else: start again rather than overwrite.
           if (!(await stillHeld(lock))) continue
@@ -324,7 +371,7 @@ export function createStateStore(options: StateStoreOptions = {}): StateStore {
         }
       }
     })
-    queues[spec.kind] = run.catch(() => undefined)
+    queues[spec.document.kind] = run.catch(() => undefined)
     return run
   }
 
