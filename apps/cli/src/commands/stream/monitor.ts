@@ -13,7 +13,6 @@ import {
 } from '../../internal/flags.js'
 import { clockTime, colorsFor, compact, exact, percent, signed } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
-import { startLiveTable } from '../../internal/live-view.js'
 import { PriceBoard } from '../../internal/price-board.js'
 
 /** Where `stream monitor` sends what the feeds report. */
@@ -60,7 +59,7 @@ When stdout is not a terminal every update is one plain line; with --json every 
     const output = flags.json
       ? this.jsonOutput()
       : process.stdout.isTTY
-        ? this.tableOutput(symbols, flags.refresh ?? 1000)
+        ? await this.tableOutput(symbols, flags.refresh ?? 1000)
         : this.lineOutput()
 
     feeds.addHandler((update) => {
@@ -133,7 +132,10 @@ When stdout is not a terminal every update is one plain line; with --json every 
     }
   }
 
-  private tableOutput(symbols: readonly string[], refreshMs: number): MonitorOutput {
+  private async tableOutput(symbols: readonly string[], refreshMs: number): Promise<MonitorOutput> {
+    // log-update and its ANSI helpers cost about as much to load as a price feed; only a terminal
+    // table needs them, so --json and piped lines start without them.
+    const { startLiveTable } = await import('../../internal/live-view.js')
     const board = new PriceBoard(symbols, colorsFor(process.stdout))
     const live = startLiveTable((now, final) => board.render(now, final), refreshMs)
     return {
