@@ -1,9 +1,9 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createStateStore } from '@crypto-analyzer/portfolio'
 import {
   REDIS_URL,
   dropPrefix,
@@ -15,7 +15,7 @@ import {
   uniquePrefix,
 } from './test-support/cluster.js'
 import type { NodeProcess } from './test-support/cluster.js'
-import { serviceOptionsFromEnv, startService } from './index.js'
+import { createRedisStateStore, serviceOptionsFromEnv, startService } from './index.js'
 import { connect, ofType } from './test-support/harness.js'
 import type { Message, TestClient } from './test-support/harness.js'
 
@@ -191,18 +191,25 @@ describe.runIf(available)('several server processes on Redis', () => {
     }
   })
 
-  it('fires an alert once across the service, even when a new leader re-evaluates it', async () => {
-    const store = createStateStore({ home })
-    await store.updateAlerts(() => [
-      { id: 'once', symbol: 'BTC', condition: 'price > 0', message: 'BTC trades' },
-    ])
-    store.close()
+  it('picks up an alert saved in Redis while running and fires it once across the service, even when a new leader re-evaluates it', async () => {
     const list = await Promise.all([start(), start(), start()])
     const leader = await leaderOf(list)
     const others = list.filter((node) => node !== leader)
     const watchers = await Promise.all(others.map((node) => client(node)))
-    for (const watcher of watchers) watcher.send({ type: 'join_room', room: 'alerts' })
-    for (const watcher of watchers) await watcher.next(ofType('alert_triggered'))
+    for (const watcher of watchers) {
+      watcher.send({ type: 'join_room', room: 'alerts' })
+      await watcher.next(ofType('room_joined'))
+    }
+    // Saved as the CLI saves it with CRYPTO_ANALYZER_REDIS_URL: no restart, no file.
+    const store = createRedisStateStore({ url: REDIS_URL, prefix })
+    await store.updateAlerts(() => [
+      { id: 'once', symbol: 'BTC', condition: 'price > 0', message: 'BTC trades' },
+    ])
+    await store.quit()
+    for (const watcher of watchers) {
+      expect(await watcher.next(ofType('alert_triggered'))).toMatchObject({ data: { id: 'once' } })
+    }
+    expect(existsSync(join(home, 'alerts.json'))).toBe(false)
     // The next leader's engine starts armed and sees "price > 0" hold again: its firing is
     // refused by the claim the first leader holds in Redis.
     leader.child.kill('SIGKILL')

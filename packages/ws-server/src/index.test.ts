@@ -6,6 +6,7 @@ describe('@crypto-analyzer/ws-server exports', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
         "WsServerError",
+        "createRedisStateStore",
         "createWsServer",
         "serviceOptionsFromEnv",
         "startService",

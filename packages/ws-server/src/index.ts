@@ -10,5 +10,7 @@ export type {
   WsServerOptions,
   WsServerStats,
 } from './types.js'
+export { createRedisStateStore } from './cluster/state-store.js'
+export type { RedisStateStore, RedisStateStoreOptions } from './cluster/state-store.js'
 export { serviceOptionsFromEnv, startService } from './service.js'
 export type { RunningService, ServiceOptions } from './service.js'

@@ -22,6 +22,8 @@ import {
 } from '@crypto-analyzer/price-feeds'
 import { ClusterNode } from './cluster/node.js'
 import { clusterSettings } from './cluster/settings.js'
+import { createRedisStateStore } from './cluster/state-store.js'
+import type { RedisStateStore } from './cluster/state-store.js'
 import { createServer } from './server.js'
 
 /** Everything the deployable server needs; every field has a default. */
@@ -47,11 +49,15 @@ export interface ServiceOptions {
   /** When set, `/ws`, `/status` and `/metrics` require it. */
   readonly token?: string | undefined
   readonly allowedOrigins?: readonly string[] | undefined
-  /** Saved-state directory (holdings and alerts); default the portfolio package's `resolveHome()`. */
+  /**
+   * Saved-state directory (holdings and alerts); default the portfolio package's `resolveHome()`.
+   * Not used with `redisUrl`: state then lives in Redis.
+   */
   readonly home?: string | undefined
   /**
    * `redis://[user:password@]host:port[/db]` (or `rediss://`): every process started with the
-   * same URL and prefix joins one service (see "Running several servers" in the README).
+   * same URL and prefix joins one service (see "Running several servers" in the README), and the
+   * saved holdings and alerts live in Redis (`createRedisStateStore`) instead of files.
    */
   readonly redisUrl?: string | undefined
   /** Key prefix in Redis (default `crypto-analyzer:`); services with different prefixes are apart. */
@@ -125,7 +131,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   }
   let feeds = createFeeds()
 
-  const store = createStateStore({ home: options.home, logger })
+  // With Redis, saved state lives there too, so every process (and the CLI) shares it.
+  const redisStore: RedisStateStore | undefined =
+    cluster === undefined
+      ? undefined
+      : createRedisStateStore({ url: cluster.redisUrl, prefix: cluster.prefix, logger })
+  const store = redisStore ?? createStateStore({ home: options.home, logger })
   const portfolio = createPortfolioMonitor({ bus, logger })
   const alerts = createAlertEngine({ bus, logger })
 
@@ -199,7 +210,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   ]
   const cleanUp = async (): Promise<void> => {
     for (const step of cleanups) await step()
-    store.close()
+    if (redisStore === undefined) store.close()
+    else await redisStore.quit()
     alerts.stop()
     await portfolio.stop()
     shuttingDown = true
@@ -222,7 +234,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   }
 
   // Saved state feeds the portfolio and the alerts, and is re-read when another process (the
-  // CLI) changes it. A file that cannot be read is reported with its path and kept.
+  // CLI) changes it. A file (or Redis key) that cannot be read is reported with its name and kept.
   const syncHoldings = (records: readonly HoldingRecord[]): void => {
     const wanted = new Set(records.map((record) => record.symbol))
     for (const holding of portfolio.getHoldings()) {
@@ -233,7 +245,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     }
   }
   const reportStateError = (error: Error): void => {
-    logger.error({ err: error }, `${error.message}; the file is kept, fix or remove it`)
+    logger.error(
+      { err: error },
+      `${error.message}; ${redisStore === undefined ? 'the file' : 'the Redis value'} is kept, fix or remove it`,
+    )
   }
   cleanups.push(
     store.watchHoldings(syncHoldings, { onError: reportStateError }),

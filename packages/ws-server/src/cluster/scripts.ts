@@ -99,3 +99,21 @@ export const DISARM_CLAIM = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `
+
+/**
+ * Saved state: compare-and-set of one document, then a change notice to every store.
+ * KEYS: document. ARGV: '1' when the document existed ('0' when it was missing), the text read,
+ * the new text, the notice channel, the notice (the document's kind).
+ * Returns 1 when written, 0 when another writer changed the document since it was read.
+ */
+export const STATE_CAS = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current ~= false then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`

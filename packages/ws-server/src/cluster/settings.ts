@@ -19,13 +19,22 @@ const CLAIM_TTL = 7 * 24 * 3600 * 1000
 const invalid = (message: string): CryptoAnalyzerError =>
   new CryptoAnalyzerError('INVALID_CONFIG', message)
 
-/** Validates the Redis options of `startService` (throws `INVALID_CONFIG` naming the fix). */
-export function clusterSettings(options: {
+/** The Redis URL with any password replaced by `***`, for messages and logs. */
+export function showRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString().replace(/\/$/, '')
+  } catch {
+    return url
+  }
+}
+
+/** Validates a Redis URL and key prefix (throws `INVALID_CONFIG` naming the fix). */
+export function redisTarget(options: {
   readonly redisUrl?: string | undefined
   readonly redisPrefix?: string | undefined
-  readonly nodeId?: string | undefined
-  readonly leaderLease?: number | undefined
-}): ClusterSettings {
+}): { readonly redisUrl: string; readonly prefix: string } {
   const url = options.redisUrl ?? ''
   let parsed: URL | undefined
   try {
@@ -35,7 +44,7 @@ export function clusterSettings(options: {
   }
   if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
     throw invalid(
-      `redis URL ${JSON.stringify(url)} is not a redis:// or rediss:// URL; e.g. --redis-url redis://127.0.0.1:6379`,
+      `redis URL ${JSON.stringify(showRedisUrl(url))} is not a redis:// or rediss:// URL; e.g. --redis-url redis://127.0.0.1:6379`,
     )
   }
   const prefix = options.redisPrefix ?? DEFAULT_PREFIX
@@ -44,6 +53,17 @@ export function clusterSettings(options: {
       `redis prefix ${JSON.stringify(prefix)} must be 1 to 100 characters of letters, digits, _ - . : { }; e.g. crypto-analyzer:`,
     )
   }
+  return { redisUrl: url, prefix }
+}
+
+/** Validates the Redis options of `startService` (throws `INVALID_CONFIG` naming the fix). */
+export function clusterSettings(options: {
+  readonly redisUrl?: string | undefined
+  readonly redisPrefix?: string | undefined
+  readonly nodeId?: string | undefined
+  readonly leaderLease?: number | undefined
+}): ClusterSettings {
+  const { redisUrl: url, prefix } = redisTarget(options)
   const nodeId =
     options.nodeId ??
     `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`.replace(/[^\w.-]/g, '_')
