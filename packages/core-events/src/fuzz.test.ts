@@ -434,6 +434,23 @@ const numberLike = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
 )
 
+const DECIMAL_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+
+/** Valid decimal text with runs of zeros at either end of the digits, where words split. */
+const zeroRuns = fc.stringMatching(
+  /^-?(?:0|[1-9]\d{0,20}0{0,16})(?:\.0{0,10}\d{0,20}0{0,16})?(?:[eE][+-]?\d{1,3})?$/,
+)
+
+/** What `parseDecimal` accepts, by the plain route: a regex, then decimal.js's own parser. */
+function referenceDecimal(text: string): Decimal | undefined {
+  if (text.length > 400 || !DECIMAL_TEXT.test(text)) return undefined
+  const value = new Decimal(text)
+  if (!value.isFinite()) return undefined
+  // decimal.js turns exponents below -9e15 into 0; they are beyond 1e-100 all the same.
+  if (value.isZero()) return /^-?[0.]*(?:[eE]|$)/.test(text) ? value : undefined
+  return Math.abs(value.e) > 100 ? undefined : value
+}
+
 describe('parseDecimal and normalizeSymbol fuzz', () => {
   it(
     'parseDecimal never throws and accepts only values a JSON client reads as finite numbers',
@@ -455,8 +472,38 @@ describe('parseDecimal and normalizeSymbol fuzz', () => {
     TIMEOUT,
   )
 
+  it(
+    'parseDecimal reads exactly the value decimal.js reads from the same text',
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(numberLike, zeroRuns), (text) => {
+          const value = parseDecimal(text)
+          const expected = referenceDecimal(text)
+          if (expected === undefined) {
+            expect(value).toBeUndefined()
+            return
+          }
+          if (value === undefined) throw new Error(`parseDecimal refused ${JSON.stringify(text)}`)
+          // The same internal form (sign, exponent, base-1e7 words), so every operation agrees.
+          expect([value.s, value.e, value.d]).toEqual([expected.s, expected.e, expected.d])
+          expect(value).toBeInstanceOf(Decimal)
+          expect(value.times(3).minus(expected.times(3)).isZero()).toBe(true)
+        }),
+        PARAMETERS,
+      )
+    },
+    TIMEOUT,
+  )
+
   it('parseDecimal refuses magnitudes that cannot be printed or read back as a float', () => {
-    for (const text of ['1e999999999999999', '1e-999999999999999', '1e400', '-1e400', '1e101']) {
+    for (const text of [
+      '1e999999999999999',
+      '1e-999999999999999',
+      '1e-99999999999999999999',
+      '1e400',
+      '-1e400',
+      '1e101',
+    ]) {
       expect(parseDecimal(text)).toBeUndefined()
     }
     expect(parseDecimal('1e100')?.toFixed()).toBe(`1${'0'.repeat(100)}`)

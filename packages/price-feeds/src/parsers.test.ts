@@ -1,4 +1,4 @@
-import { formatDecimal } from '@crypto-analyzer/core-events'
+import { Decimal, formatDecimal } from '@crypto-analyzer/core-events'
 import type { PriceUpdate } from '@crypto-analyzer/core-events'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -262,6 +262,39 @@ describe('createFrameParser coinbase', () => {
     expect(text(price(coinbase().parse(make('3', '3'), 0))).changePercent24h).toBe('0')
   })
 
+  it('derives the percent exactly, whatever the digits of price and open_24h', () => {
+    // Reference: the quotient to 1,000 digits, truncated, then rounded half away from zero.
+    const Wide = Decimal.clone({ precision: 1000, rounding: Decimal.ROUND_DOWN })
+    const decimal = fc
+      .tuple(
+        fc.bigInt({ min: 1n, max: 10n ** 20n }),
+        fc.integer({ min: -30, max: 30 }),
+        fc.integer({ min: 0, max: 12 }),
+      )
+      .map(([digits, exponent, zeros]) => `${digits.toString()}${'0'.repeat(zeros)}e${exponent}`)
+    const parser = coinbase()
+    fc.assert(
+      fc.property(decimal, decimal, fc.boolean(), (p, o, near) => {
+        // Near: an open within a few percent of the price, like a real ticker.
+        const open = near ? new Decimal(p).times('0.97').toFixed() : new Decimal(o).toFixed()
+        const last = new Decimal(p).toFixed()
+        const frame = lines[1]!
+          .replace('"price":"17165.16"', `"price":"${last}"`)
+          .replace('"open_24h":"16437.94"', `"open_24h":"${open}"`)
+        const change = new Wide(last).minus(open)
+        // The shared Decimal keeps 64 significant digits in arithmetic: change is exact within them.
+        fc.pre(change.sd() <= 64)
+        const expected = change.times(100).dividedBy(open).toDecimalPlaces(4, Decimal.ROUND_HALF_UP)
+        const update = price(parser.parse(frame, 0))
+        expect(formatDecimal(update.changePercent24h)).toBe(formatDecimal(expected))
+        expect(formatDecimal(update.change24h)).toBe(formatDecimal(change))
+        // A plain shared Decimal, not the narrow one it was divided in.
+        expect(update.changePercent24h.constructor).toBe(Decimal)
+      }),
+      { numRuns: 2000, seed: 20251126 },
+    )
+  })
+
   it('classifies subscriptions, heartbeats and errors, and ignores unknown types', () => {
     const parser = coinbase()
     expect(fixtureLines('coinbase-exchange-subscriptions').map((l) => parser.parse(l, 0))).toEqual([
@@ -367,6 +400,50 @@ describe('createFrameParser malformed frames', () => {
   it('accepts a time with an offset and converts it to UTC', () => {
     const frame = coinbase().parse(withField(cb, 'time', '"2022-12-01T02:00:00.5+02:00"'), 0)
     expect(price(frame).timestamp).toBe(Date.UTC(2022, 11, 1, 0, 0, 0, 500))
+  })
+
+  it('reads RFC 3339 times exactly as the plain regex reading does', () => {
+    // Reference: the strict grammar as a regex, then Date.UTC (what the parser did before it
+    // was written out character by character).
+    const RFC3339 =
+      /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
+    const reference = (time: string): number | 'wrong-type' | 'out-of-range' => {
+      const match = RFC3339.exec(time)
+      if (match === null) return 'wrong-type'
+      const [, y, mo, d, h, mi, sec, fraction = '', zulu, sign, oh, om] = match
+      const [month, day, hour, minute, second] = [
+        Number(mo),
+        Number(d),
+        Number(h),
+        Number(mi),
+        Number(sec),
+      ]
+      if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23) return 'out-of-range'
+      if (minute > 59 || second > 60) return 'out-of-range'
+      const ms = Number(fraction.padEnd(3, '0').slice(0, 3))
+      let epoch = Date.UTC(Number(y), month - 1, day, hour, minute, second, ms)
+      if (zulu === undefined) {
+        const offset = (Number(oh) * 60 + Number(om)) * 60_000
+        epoch += sign === '+' ? -offset : offset
+      }
+      return Number.isFinite(epoch) && epoch > 0 ? epoch : 'out-of-range'
+    }
+    const near = fc.stringMatching(
+      /^\d{4}-[01]\d-[0-3]\d[Tt ][0-2]\d:[0-6]\d:[0-6]\d(\.\d{0,11})?([Zz]|[+-][01]\d:[0-6]\d|[+-]\d{3,5}|)(?:x|1|:|)$/,
+    )
+    const parser = coinbase()
+    fc.assert(
+      fc.property(fc.oneof(near, fc.string({ maxLength: 40 })), (time) => {
+        const frame = parser.parse(
+          JSON.stringify({ ...(JSON.parse(cb) as Record<string, unknown>), time }),
+          0,
+        )
+        const expected = reference(time)
+        if (typeof expected === 'number') expect(price(frame).timestamp).toBe(expected)
+        else expect(frame).toMatchObject({ kind: 'dropped', reason: expected })
+      }),
+      { numRuns: 5000, seed: 20251126 },
+    )
   })
 
   it('never throws and keeps every digit of any decimal text', () => {

@@ -11,7 +11,7 @@ import {
   requirePositive,
   requireString,
 } from './fields.js'
-import type { JsonObject } from './fields.js'
+import type { JsonObject, Mutable } from './fields.js'
 
 const isId = (value: unknown): value is number | string | null =>
   value === null || typeof value === 'number' || typeof value === 'string'
@@ -81,7 +81,7 @@ function ticker(frame: JsonObject, receivedAt: number, markets: MarketMap): Pars
   if (symbol === undefined) {
     throw new DropFrame('unknown-market', `ticker for a market not subscribed: ${market}`)
   }
-  const update: PriceUpdate = {
+  const update: Mutable<PriceUpdate> = {
     symbol,
     price,
     change24h,
@@ -89,9 +89,10 @@ function ticker(frame: JsonObject, receivedAt: number, markets: MarketMap): Pars
     volume24h,
     timestamp,
     source: 'binance',
-    ...(bid === undefined ? {} : { bid }),
-    ...(ask === undefined ? {} : { ask }),
     receivedAt,
   }
+  // Assigned rather than spread in: a spread builds and copies a throwaway object per frame.
+  if (bid !== undefined) update.bid = bid
+  if (ask !== undefined) update.ask = ask
   return { kind: 'price', update, market }
 }

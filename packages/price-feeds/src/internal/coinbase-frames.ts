@@ -4,7 +4,6 @@ import type { ParsedFrame } from '../parsers.js'
 import type { MarketMap } from './markets.js'
 import {
   DropFrame,
-  HUNDRED,
   isObject,
   optionalPositive,
   requireInteger,
@@ -13,7 +12,7 @@ import {
   requireString,
   requireTime,
 } from './fields.js'
-import type { JsonObject } from './fields.js'
+import type { JsonObject, Mutable } from './fields.js'
 
 /** Decimal places of the percent change derived from `open_24h` (Binance sends 3). */
 export const COINBASE_PERCENT_DECIMALS = 4
@@ -86,23 +85,61 @@ function ticker(frame: JsonObject, receivedAt: number, markets: MarketMap): Pars
     throw new DropFrame('unknown-market', `ticker for a product not subscribed: ${market}`)
   }
   const change24h = price.minus(open)
-  const changePercent24h = open.isZero()
-    ? new Decimal(0)
-    : change24h
-        .times(HUNDRED)
-        .dividedBy(open)
-        .toDecimalPlaces(COINBASE_PERCENT_DECIMALS, Decimal.ROUND_HALF_UP)
-  const update: PriceUpdate = {
+  const update: Mutable<PriceUpdate> = {
     symbol,
     price,
     change24h,
-    changePercent24h,
+    changePercent24h: percentOf(change24h, open),
     volume24h,
     timestamp,
     source: 'coinbase',
-    ...(bid === undefined ? {} : { bid }),
-    ...(ask === undefined ? {} : { ask }),
     receivedAt,
   }
+  // Assigned rather than spread in: a spread builds and copies a throwaway object per frame.
+  if (bid !== undefined) update.bid = bid
+  if (ask !== undefined) update.ask = ask
   return { kind: 'price', update, market, sequence }
+}
+
+const ZERO = new Decimal(0)
+const HUNDRED = new Decimal(100)
+
+/** `Decimal` classes that truncate (round toward zero) to a given number of significant digits. */
+const truncating: (typeof Decimal)[] = []
+
+function truncatingTo(digits: number): typeof Decimal {
+  let Ctor = truncating[digits]
+  if (Ctor === undefined) {
+    Ctor = Decimal.clone({ precision: digits, rounding: Decimal.ROUND_DOWN })
+    truncating[digits] = Ctor
+  }
+  return Ctor
+}
+
+/**
+ * `change / open × 100`, rounded half away from zero to {@link COINBASE_PERCENT_DECIMALS}
+ * places, exactly as if the quotient were computed to infinite precision, but cheaply.
+ *
+ * Rounding the percent to 4 decimals (the ratio to 6) needs the ratio only down to its 7th
+ * decimal, truncated: the digits of a truncated quotient are the true quotient's leading digits,
+ * so the digit after the 6th decimal (≥ 5 or not) decides exactly as the full value would, ties
+ * included. The ratio's leading digit is at most at 10^(change.e − open.e), so
+ * `change.e − open.e + 8` significant digits always reach its 7th decimal: about 8 to 12 for real
+ * tickers, where the shared `Decimal` divides to 64 (and so also rounded twice: at the 64th
+ * digit, then at the 4th decimal). The rounded ratio has at most one digit more than that, so
+ * `× 100` in the shared 64-digit `Decimal` is exact; beyond 60 digits (ratios past 1e52, only
+ * from absurd frames) the `× 100` happens in the wider class and the result is copied back.
+ */
+function percentOf(change: Decimal, open: Decimal): Decimal {
+  if (open.isZero() || change.isZero()) return ZERO
+  const digits = Math.max(1, change.e - open.e + 8)
+  const ratio = new (truncatingTo(digits))(change).dividedBy(open)
+  if (digits <= 60) {
+    return HUNDRED.times(
+      ratio.toDecimalPlaces(COINBASE_PERCENT_DECIMALS + 2, Decimal.ROUND_HALF_UP),
+    )
+  }
+  return new Decimal(
+    ratio.times(100).toDecimalPlaces(COINBASE_PERCENT_DECIMALS, Decimal.ROUND_HALF_UP),
+  )
 }
