@@ -1,18 +1,18 @@
 import { formatDecimal, normalizeSymbol } from '@crypto-analyzer/core-events'
-import { createStateStore } from '@crypto-analyzer/portfolio'
 import type { HoldingRecord } from '@crypto-analyzer/portfolio'
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
 import { parseUserDecimal } from '../../internal/input.js'
+import { openStateStore, stateFlags } from '../../internal/state.js'
 
 export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
   static override summary =
     'Save a holding: how much of SYMBOL you hold (a new amount for a symbol already held).'
   static override description =
-    'Holdings live in $CRYPTO_ANALYZER_HOME/holdings.json (default ~/.config/crypto-analyzer), written atomically; a running server picks them up. Adding a symbol you already hold sets its new amount (keeping its cost basis unless --cost is given) and prints the old amount.'
+    'Holdings live in $CRYPTO_ANALYZER_HOME/holdings.json (default ~/.config/crypto-analyzer), written atomically, or in Redis with --redis-url / CRYPTO_ANALYZER_REDIS_URL; a running server picks them up. Adding a symbol you already hold sets its new amount (keeping its cost basis unless --cost is given) and prints the old amount.'
 
   static override usage = [
-    '<%= command.id %> SYMBOL AMOUNT [--cost <price>] [--json] [GLOBAL FLAGS]',
+    '<%= command.id %> SYMBOL AMOUNT [--cost <price>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
   ]
 
   static override examples = [
@@ -33,6 +33,7 @@ export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
       description: 'Price paid per unit (cost basis), for unrealized profit and loss.',
       helpValue: '<price>',
     }),
+    ...stateFlags,
   }
 
   async run(): Promise<void> {
@@ -46,7 +47,7 @@ export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
         : formatDecimal(
             parseUserDecimal(this.flags.cost, 'cost', { allowZero: true, example: '42000' }),
           )
-    const store = createStateStore({ logger: this.packageLogger })
+    const { store, where, close } = await openStateStore(this.flags, this.packageLogger)
     let previous: HoldingRecord | undefined
     let record: HoldingRecord = { symbol, amount }
     try {
@@ -60,7 +61,7 @@ export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
           : [...current, record]
       })
     } finally {
-      store.close()
+      await close()
     }
     if (this.flags.json) {
       this.print(JSON.stringify(record))
@@ -68,6 +69,6 @@ export default class PortfolioAdd extends BaseCommand<typeof PortfolioAdd> {
     }
     const costText = record.costBasis === undefined ? '' : ` at cost ${record.costBasis}`
     const was = previous ? ` (was ${previous.amount})` : ''
-    this.print(`Saved ${symbol} ${amount}${costText}${was} in ${store.paths.holdings}`)
+    this.print(`Saved ${symbol} ${amount}${costText}${was} in ${where('holdings')}`)
   }
 }

@@ -1,11 +1,13 @@
-import { createStateStore } from '@crypto-analyzer/portfolio'
 import type { HoldingRecord } from '@crypto-analyzer/portfolio'
 import { BaseCommand } from '../../base-command.js'
 import { colorsFor, table } from '../../internal/format.js'
+import { openStateStore, stateFlags } from '../../internal/state.js'
 
 export default class PortfolioList extends BaseCommand<typeof PortfolioList> {
   static override summary = 'List the saved holdings.'
-  static override usage = ['<%= command.id %> [--json] [GLOBAL FLAGS]']
+  static override usage = ['<%= command.id %> [--redis-url <url>] [--json] [GLOBAL FLAGS]']
+
+  static override flags = { ...stateFlags }
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -13,12 +15,12 @@ export default class PortfolioList extends BaseCommand<typeof PortfolioList> {
   ]
 
   async run(): Promise<void> {
-    const store = createStateStore({ logger: this.packageLogger })
+    const { store, where, close } = await openStateStore(this.flags, this.packageLogger)
     let holdings: HoldingRecord[]
     try {
       holdings = await store.readHoldings()
     } finally {
-      store.close()
+      await close()
     }
     if (this.flags.json) {
       this.print(JSON.stringify(holdings))
@@ -44,6 +46,6 @@ export default class PortfolioList extends BaseCommand<typeof PortfolioList> {
     )) {
       this.print(line)
     }
-    this.print(c.dim(`(${store.paths.holdings})`))
+    this.print(c.dim(`(${where('holdings')})`))
   }
 }

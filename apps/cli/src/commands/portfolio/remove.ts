@@ -1,12 +1,14 @@
 import { CryptoAnalyzerError, normalizeSymbol } from '@crypto-analyzer/core-events'
-import { createStateStore } from '@crypto-analyzer/portfolio'
 import type { HoldingRecord } from '@crypto-analyzer/portfolio'
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
+import { openStateStore, stateFlags } from '../../internal/state.js'
 
 export default class PortfolioRemove extends BaseCommand<typeof PortfolioRemove> {
   static override summary = 'Remove the holding of SYMBOL from the saved portfolio.'
-  static override usage = ['<%= command.id %> SYMBOL [--json] [GLOBAL FLAGS]']
+  static override usage = ['<%= command.id %> SYMBOL [--redis-url <url>] [--json] [GLOBAL FLAGS]']
+
+  static override flags = { ...stateFlags }
 
   static override examples = ['<%= config.bin %> <%= command.id %> BTC']
 
@@ -16,7 +18,7 @@ export default class PortfolioRemove extends BaseCommand<typeof PortfolioRemove>
 
   async run(): Promise<void> {
     const symbol = normalizeSymbol(this.args.symbol)
-    const store = createStateStore({ logger: this.packageLogger })
+    const { store, where, close } = await openStateStore(this.flags, this.packageLogger)
     let removed: HoldingRecord | undefined
     try {
       await store.updateHoldings((current) => {
@@ -30,9 +32,9 @@ export default class PortfolioRemove extends BaseCommand<typeof PortfolioRemove>
         return current.filter((holding) => holding.symbol !== symbol)
       })
     } finally {
-      store.close()
+      await close()
     }
     if (this.flags.json) this.print(JSON.stringify(removed))
-    else this.print(`Removed ${symbol} (${removed?.amount ?? '?'}) from ${store.paths.holdings}`)
+    else this.print(`Removed ${symbol} (${removed?.amount ?? '?'}) from ${where('holdings')}`)
   }
 }

@@ -1,6 +1,6 @@
 import { encodePortfolioUpdate } from '@crypto-analyzer/core-events'
 import type { FeedStatus, PortfolioSnapshot } from '@crypto-analyzer/core-events'
-import { createPortfolioMonitor, createStateStore } from '@crypto-analyzer/portfolio'
+import { createPortfolioMonitor } from '@crypto-analyzer/portfolio'
 import type { HoldingRecord } from '@crypto-analyzer/portfolio'
 import { BaseCommand } from '../../base-command.js'
 import { describeFeedError, GiveUpTracker } from '../../internal/feed-errors.js'
@@ -10,6 +10,7 @@ import { clockTime, colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { startLiveTable } from '../../internal/live-view.js'
 import { PortfolioBoard, snapshotLine } from '../../internal/portfolio-board.js'
+import { openStateStore, stateFlags } from '../../internal/state.js'
 
 interface ShowOutput {
   snapshot(snapshot: PortfolioSnapshot): void
@@ -24,7 +25,7 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
   static override description = `Each holding at the latest price (amount, price, value, 24h change, allocation, and profit/loss when a cost basis was saved) with exact totals. Plain lines when stdout is not a terminal; with --json one portfolio_update message (the wire contract) per line.`
 
   static override usage = [
-    '<%= command.id %> [--provider binance|coinbase|mock] [--fallback <provider>...] [--refresh <s>] [--duration <s>] [--json] [GLOBAL FLAGS]',
+    '<%= command.id %> [--provider binance|coinbase|mock] [--fallback <provider>...] [--refresh <s>] [--duration <s>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
   ]
 
   static override examples = [
@@ -38,19 +39,20 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
     fallback: fallbackFlag(),
     refresh: secondsFlag({ description: 'Seconds between redraws [default: 1].' }),
     duration: secondsFlag({ description: 'Stop after this many seconds (default: until Ctrl-C).' }),
+    ...stateFlags,
   }
 
   async run(): Promise<void> {
     const flags = this.flags
-    const store = createStateStore({ logger: this.packageLogger })
+    const { store, where, close } = await openStateStore(flags, this.packageLogger)
     let holdings: HoldingRecord[]
     try {
       holdings = await store.readHoldings()
     } finally {
-      store.close()
+      await close()
     }
     if (holdings.length === 0) {
-      this.failure(`no holdings saved in ${store.paths.holdings}`, [
+      this.failure(`no holdings saved in ${where('holdings')}`, [
         `${this.config.bin} portfolio add BTC 0.5`,
       ])
     }

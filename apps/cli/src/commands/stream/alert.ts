@@ -4,12 +4,7 @@ import {
   normalizeSymbol,
 } from '@crypto-analyzer/core-events'
 import type { AlertEvent } from '@crypto-analyzer/core-events'
-import {
-  createAlertEngine,
-  createAlertId,
-  createStateStore,
-  parseAlertCondition,
-} from '@crypto-analyzer/portfolio'
+import { createAlertEngine, createAlertId, parseAlertCondition } from '@crypto-analyzer/portfolio'
 import type { AlertDefinition, StateStore } from '@crypto-analyzer/portfolio'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
@@ -18,18 +13,19 @@ import { createFeeds } from '../../internal/feeds.js'
 import { fallbackFlag, fallbackList, providerFlag, secondsFlag } from '../../internal/flags.js'
 import { clockTime, colorsFor, exact, table } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
+import { openStateStore, stateFlags } from '../../internal/state.js'
 
 const BELL = '\u0007'
 
 export default class StreamAlert extends BaseCommand<typeof StreamAlert> {
   static override summary = 'Save a price alert, then watch it fire live.'
   static override description = `A condition is <field> <op> <number>, fields price, change_24h, change_percent_24h, volume_24h, operators > >= < <= crosses_above crosses_below, joined with "and". An alert fires on its edge (false → true), once, and re-arms when the condition is false again; --cooldown spaces repeats.
-Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json; a running server (stream start) picks a new one up within 5 s without a restart. After saving, the command watches the symbol and prints each firing with the terminal bell, until Ctrl-C (--no-watch just saves).`
+Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json, or in Redis with --redis-url / CRYPTO_ANALYZER_REDIS_URL (shared with servers started with the same URL); a running server (stream start) picks a new one up within 5 s without a restart. After saving, the command watches the symbol and prints each firing with the terminal bell, until Ctrl-C (--no-watch just saves).`
 
   static override usage = [
-    '<%= command.id %> --symbol <symbol> --condition <condition> [--message <text>] [--cooldown <s>] [--provider binance|coinbase|mock] [--fallback <provider>...] [--[no-]watch] [--duration <s>] [--json] [GLOBAL FLAGS]',
-    '<%= command.id %> --list [--json]',
-    '<%= command.id %> --remove <id> [--json]',
+    '<%= command.id %> --symbol <symbol> --condition <condition> [--message <text>] [--cooldown <s>] [--provider binance|coinbase|mock] [--fallback <provider>...] [--[no-]watch] [--duration <s>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
+    '<%= command.id %> --list [--redis-url <url>] [--json]',
+    '<%= command.id %> --remove <id> [--redis-url <url>] [--json]',
   ]
 
   static override examples = [
@@ -73,10 +69,12 @@ Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json; a running server (stream 
     duration: secondsFlag({
       description: 'Stop watching after this many seconds (default: until Ctrl-C).',
     }),
+    ...stateFlags,
   }
 
   async run(): Promise<void> {
-    const store = createStateStore({ logger: this.packageLogger })
+    const { store, close } = await openStateStore(this.flags, this.packageLogger)
+    let alert: AlertDefinition
     try {
       if (this.flags.list) {
         await this.list(store)
@@ -92,11 +90,11 @@ Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json; a running server (stream 
           'stream alert needs --symbol and --condition to save an alert (or --list, or --remove <id>)',
         )
       }
-      const alert = await this.save(store, symbol, condition)
-      if (this.flags.watch) await this.watch(alert)
+      alert = await this.save(store, symbol, condition)
     } finally {
-      store.close()
+      await close()
     }
+    if (this.flags.watch) await this.watch(alert)
   }
 
   private async save(

@@ -13,10 +13,11 @@ import {
 import { colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { hostFlag, portFlag, serverBaseUrl, tokenFlag } from '../../internal/server-flags.js'
+import { redisPrefixFlag } from '../../internal/state.js'
 
 export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override summary = 'Run the WebSocket server and dashboard in the foreground.'
-  static override description = `The same server as apps/server: live prices, portfolio and alerts over WebSocket (/ws), the dashboard (/), /status, /health and /metrics. Saved holdings and alerts are picked up live. Ctrl-C or SIGTERM closes every client with code 1001 and exits 0.`
+  static override description = `The same server as apps/server: live prices, portfolio and alerts over WebSocket (/ws), the dashboard (/), /status, /health and /metrics. Saved holdings and alerts are picked up live (from Redis with --redis-url). Ctrl-C or SIGTERM closes every client with code 1001 and exits 0.`
 
   static override usage = [
     '<%= command.id %> [--host <host>] [--port <port>] [--symbols <list>] [--provider binance|coinbase|mock] [--[no-]dashboard] [--fallback <provider>...] [--token <token>] [--allowed-origins <origins>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
@@ -48,9 +49,11 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
     }),
     'redis-url': Flags.string({
       env: 'CRYPTO_ANALYZER_REDIS_URL',
-      description: 'Redis URL that makes several server processes one service.',
+      description:
+        'Redis URL that makes several server processes one service; holdings and alerts then live in Redis too.',
       helpValue: '<url>',
     }),
+    'redis-prefix': redisPrefixFlag,
   }
 
   async run(): Promise<void> {
@@ -73,6 +76,7 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
         ? {}
         : { allowedOrigins: splitList(flags['allowed-origins']) }),
       ...(flags['redis-url'] === undefined ? {} : { redisUrl: flags['redis-url'] }),
+      ...(flags['redis-prefix'] === undefined ? {} : { redisPrefix: flags['redis-prefix'] }),
     }
     // Signals are handled from here on, so a Ctrl-C during start-up still closes cleanly.
     const run = runUntilStopped()
