@@ -108,6 +108,7 @@ describe('createRedisStateStore options', () => {
       `cannot use Redis at ${proxy.url.replace('redis://', 'redis://user:***@')}`,
     )
     expect(error.message).not.toContain('secret')
+    expect(error.message).toContain('ECONNREFUSED')
     expect(error.message).toContain('CRYPTO_ANALYZER_REDIS_URL')
     expect(error.path).toBe(`${prefix}state:holdings`)
   })

@@ -91,7 +91,16 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     commandTimeout: 5000,
     connectionName: `${prefix}state`,
   })
-  cmd.on('error', onError('commands'))
+  // ioredis fails a command with "max retries per request" while reconnecting: the connection's
+  // own error (ECONNREFUSED, ENOTFOUND, NOAUTH, ...) says more.
+  let connectionProblem: string | undefined
+  cmd.on('error', (error: Error) => {
+    connectionProblem = error.message
+    onError('commands')(error)
+  })
+  cmd.on('ready', () => {
+    connectionProblem = undefined
+  })
   cmd.defineCommand('caStateCas', { numberOfKeys: 1, lua: STATE_CAS })
   const cas = ((cmd as unknown as Record<string, Script>)['caStateCas'] as Script).bind(cmd)
   let sub: Redis | undefined
@@ -112,9 +121,11 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
         { path: key, cause: error },
       )
     }
+    const reason =
+      cmd.status !== 'ready' && connectionProblem !== undefined ? connectionProblem : message
     return new PortfolioError(
       'io-error',
-      `cannot use Redis at ${shown} for ${key} (${message}); start Redis there, or point --redis-url / CRYPTO_ANALYZER_REDIS_URL at a running one`,
+      `cannot use Redis at ${shown} for ${key} (${reason}); start Redis there, or point --redis-url / CRYPTO_ANALYZER_REDIS_URL at a running one`,
       { path: key, cause: error },
     )
   }
