@@ -1,7 +1,19 @@
+import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { serve } from '@hono/node-server'
 import { createEventBus } from '@crypto-analyzer/core-events'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createWsServer } from './index.js'
 import { createManualClock } from './test-support/clock.js'
-import { connect, ofType, startServer, waitFor } from './test-support/harness.js'
+import {
+  SYMBOLS,
+  closeHttp,
+  connect,
+  ofType,
+  startServer,
+  waitFor,
+} from './test-support/harness.js'
 import type { Harness, TestClient } from './test-support/harness.js'
 
 let harness: Harness | undefined
@@ -20,6 +32,12 @@ async function client(
   const c = await connect(h.wsUrl, options)
   clients.push(c)
   return c
+}
+
+/** A full garbage collection, without starting Node.js with --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
 }
 
 describe('ws-server lifecycle', () => {
@@ -106,5 +124,43 @@ describe('ws-server lifecycle', () => {
     }
     expect(c.isClosed).toBe(false)
     expect(h.server.stats().closed.heartbeat_timeout).toBe(0)
+  })
+
+  it('keeps no HTTP request of an open connection: an idle client holds only its socket state', async () => {
+    const bus = createEventBus()
+    bus.start()
+    const server = createWsServer({ bus, symbols: SYMBOLS, processMetrics: false })
+    const requests: WeakRef<object>[] = []
+    const http = serve({
+      fetch: (request, env) => {
+        requests.push(new WeakRef(request), new WeakRef(env.incoming))
+        return server.app.fetch(request, env)
+      },
+      hostname: '127.0.0.1',
+      port: 0,
+      websocket: { server: server.wss },
+    })
+    try {
+      await new Promise((resolve) => http.once('listening', resolve))
+      const { port } = http.address() as AddressInfo
+      const c = await connect(`ws://127.0.0.1:${port}/ws`)
+      clients.push(c)
+      c.send({ type: 'join_room', room: 'prices' })
+      await c.next(ofType('room_joined'))
+      expect(requests).toHaveLength(2)
+      collectGarbage()
+      // The fetch Request (and with it Hono's Context) and Node's IncomingMessage are gone...
+      expect(requests.map((ref) => ref.deref())).toEqual([undefined, undefined])
+      // ...and the connection still answers, is in its room, and closes as usual.
+      c.send({ type: 'ping' })
+      await c.next(ofType('pong'))
+      expect(server.stats()).toMatchObject({ clients: 1, rooms: { prices: 1 } })
+      await server.close()
+      expect((await c.closed).code).toBe(1001)
+    } finally {
+      await server.close()
+      await closeHttp(http)
+      bus.stop()
+    }
   })
 })

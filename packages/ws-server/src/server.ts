@@ -3,13 +3,13 @@ import { EventType } from '@crypto-analyzer/core-events'
 import type { AnyStreamEvent } from '@crypto-analyzer/core-events'
 import { Hono } from 'hono'
 import type { Context, MiddlewareHandler } from 'hono'
+import type { WSEvents } from 'hono/ws'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { WsServer, WsServerOptions } from './types.js'
 import { loadAssets, packageVersion } from './internal/assets.js'
 import type { Asset } from './internal/assets.js'
 import { incomingOf, originAllowed, requestToken, tokenMatches } from './internal/http.js'
 import { Hub } from './internal/hub.js'
-import type { Connection } from './internal/hub.js'
 import { createMetrics } from './internal/metrics.js'
 import { resolveOptions } from './internal/options.js'
 import { health, providers, statusDocument } from './internal/status.js'
@@ -23,6 +23,21 @@ const ROOM_EVENTS = [
 ]
 
 let instances = 0
+
+/**
+ * What @hono/node-server's `upgradeWebSocket` reads from a Hono context: the `upgrade` header,
+ * the URL and the env it was called with. Its per-socket closures keep the context they are given
+ * for as long as the socket is open, so they get this instead of the request's own context.
+ */
+interface UpgradeContext {
+  readonly env: { incoming?: unknown }
+  readonly req: { readonly url: string; header(name: string): string | undefined }
+}
+
+/** `header()` of an {@link UpgradeContext}: admission already checked the upgrade header. */
+function upgradeHeader(name: string): string | undefined {
+  return name.toLowerCase() === 'upgrade' ? 'websocket' : undefined
+}
 
 const NO_STORE = { 'cache-control': 'no-store' }
 
@@ -121,7 +136,13 @@ export function createServer(options: WsServerOptions, source?: RoomSource): WsS
 
   const perIp = new Map<string, number>()
   let reserved = 0
-  const release = (ip: string): void => {
+  /** The IP whose slot a TCP socket holds until it closes. */
+  const slots = new WeakMap<object, string>()
+  // One listener for every socket (`this` is the socket), rather than a closure per connection.
+  const releaseSlot = function (this: object): void {
+    const ip = slots.get(this)
+    if (ip === undefined) return
+    slots.delete(this)
     reserved--
     const count = (perIp.get(ip) ?? 1) - 1
     if (count <= 0) perIp.delete(ip)
@@ -170,50 +191,57 @@ export function createServer(options: WsServerOptions, source?: RoomSource): WsS
         `at most ${resolved.maxConnectionsPerIp} connections per IP address; close one first`,
       )
     }
-    if (incoming !== undefined) {
+    if (incoming !== undefined && !slots.has(incoming.socket)) {
       reserved++
       perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
+      slots.set(incoming.socket, ip)
       // The TCP socket closes however the connection ends, even if the handshake never completes.
-      incoming.socket.once('close', () => {
-        release(ip)
-      })
+      incoming.socket.on('close', releaseSlot)
     }
     await next()
     return undefined
   }
 
-  const websocket = upgradeWebSocket(
-    (c) => {
-      const ip = incomingOf(c)?.socket.remoteAddress ?? 'unknown'
-      let connection: Connection | undefined
-      return {
-        onOpen(_event, ws) {
-          const raw: unknown = ws.raw
-          if (!(raw instanceof WebSocket)) {
-            ws.close(1011, 'unsupported socket')
-            return
-          }
-          connection = hub.open(raw, ip)
-        },
-        onMessage(event) {
-          if (connection !== undefined) hub.message(connection, (event as { data: unknown }).data)
-        },
-        onClose() {
-          if (connection !== undefined) hub.closed(connection)
-        },
-        onError(event) {
-          if (connection !== undefined) {
-            hub.failed(connection, (event as unknown as { error?: unknown }).error)
-          }
-        },
+  // One events object for every connection: node-server hands each event the socket's WSContext,
+  // whose `raw` is the ws socket, and the hub finds the connection from it.
+  const events: WSEvents = {
+    onOpen(_event, ws) {
+      const raw: unknown = ws.raw
+      if (!(raw instanceof WebSocket)) {
+        ws.close(1011, 'unsupported socket')
+        return
+      }
+      hub.open(raw)
+    },
+    onMessage(event, ws) {
+      const connection = hub.connectionOf(ws.raw)
+      if (connection !== undefined) hub.message(connection, (event as { data: unknown }).data)
+    },
+    onClose(_event, ws) {
+      const connection = hub.connectionOf(ws.raw)
+      if (connection !== undefined) hub.closed(connection)
+    },
+    onError(event, ws) {
+      const connection = hub.connectionOf(ws.raw)
+      if (connection !== undefined) {
+        hub.failed(connection, (event as unknown as { error?: unknown }).error)
       }
     },
-    {
-      onError(error) {
-        logger.debug({ err: error }, 'ws-server WebSocket handler failed')
-      },
+  }
+  const upgradeOptions = {
+    onError(error: unknown): void {
+      logger.debug({ err: error }, 'ws-server WebSocket handler failed')
     },
-  )
+  }
+  const websocket = async (c: Context): Promise<Response> => {
+    const env = (c.env as UpgradeContext['env'] | undefined) ?? {}
+    const upgrade: UpgradeContext = { env, req: { url: c.req.url, header: upgradeHeader } }
+    const response = await upgradeWebSocket(upgrade as unknown as Context, events, upgradeOptions)
+    // The helper has taken the request whose socket it waits for, and keeps `env` as long as the
+    // socket is open: without this, every idle client would hold its Node.js request (~1 KiB).
+    env.incoming = undefined
+    return response
+  }
 
   const serveAsset = (c: Context, asset: Asset, headers: Record<string, string> = {}): Response =>
     c.body(new Uint8Array(asset.body), 200, {

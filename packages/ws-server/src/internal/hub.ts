@@ -91,11 +91,15 @@ export interface Counters {
 /** Receives every price update as it is sent, for the latency histograms. */
 export type PriceObserver = (update: PriceUpdate, sentAt: number) => void
 
-/** One client connection: its rooms, rate limiter, and the slow-consumer state. */
+/**
+ * One client connection: its rooms, rate limiter, and the slow-consumer state. Thousands of idle
+ * clients are the normal case, so a connection holds no closure, timer or promise of its own
+ * (the hub's listeners and sweeps find it through {@link Hub.connectionOf}).
+ */
 export class Connection implements Member {
   readonly rooms: Set<Room> = new Set<Room>()
   readonly limiter: RateLimiter
-  readonly done: Promise<void>
+  readonly ip: string
   alive = true
   /** Above the soft limit: room messages wait in `pending`, newest per key. */
   lagging = false
@@ -107,7 +111,6 @@ export class Connection implements Member {
   terminateTimer: TimerHandle
   corked = false
   lastWriteTick = -1
-  resolveDone: () => void = () => undefined
   /**
    * The TCP socket under `ws`, when frames may be written to it directly: ws writes its own
    * frames to it synchronously (no compression negotiated, nothing queued), so writing prepared
@@ -117,15 +120,12 @@ export class Connection implements Member {
 
   constructor(
     readonly ws: WebSocket,
-    readonly ip: string,
     private readonly hub: Hub,
   ) {
     const options = hub.options
     this.limiter = new RateLimiter(options.rateMessages, options.rateWindow, options.rateGrace)
-    this.done = new Promise((resolve) => {
-      this.resolveDone = resolve
-    })
     const socket = (ws as unknown as { _socket?: unknown })._socket
+    this.ip = socket instanceof Socket ? (socket.remoteAddress ?? 'unknown') : 'unknown'
     this.socket =
       options.preparedFrames && socket instanceof Socket && ws.extensions === ''
         ? socket
@@ -258,6 +258,11 @@ export class Hub {
     rejected: {},
   }
   readonly connections: Set<Connection> = new Set<Connection>()
+  private readonly byWs = new WeakMap<object, Connection>()
+  /** Resolves `shutdown()` once the last connection is gone. */
+  private drained: (() => void) | undefined
+  /** The one `pong` listener of every socket (`this` is the socket). */
+  private readonly markAlive: (this: WebSocket) => void
   readonly lagging: Set<Connection> = new Set<Connection>()
   readonly rooms: Rooms
   /** Most messages one lagging client keeps per room (one per symbol is the usual need). */
@@ -294,6 +299,11 @@ export class Hub {
       ),
     }
     this.maxPending = Math.max(256, symbols.length * 2)
+    const byWs = this.byWs
+    this.markAlive = function (this: WebSocket): void {
+      const connection = byWs.get(this)
+      if (connection !== undefined) connection.alive = true
+    }
     if (options.heartbeatInterval > 0) {
       this.heartbeatTimer = options.clock.setInterval(() => {
         this.heartbeat()
@@ -407,15 +417,19 @@ export class Hub {
   // ------------------------------------------------------------------------------------------
   // Connections
 
-  open(ws: WebSocket, ip: string): Connection {
-    const connection = new Connection(ws, ip, this)
+  open(ws: WebSocket): Connection {
+    const connection = new Connection(ws, this)
     this.connections.add(connection)
+    this.byWs.set(ws, connection)
     this.counters.accepted++
-    ws.on('pong', () => {
-      connection.alive = true
-    })
+    ws.on('pong', this.markAlive)
     if (this.closing) this.kill(connection, 'shutdown')
     return connection
+  }
+
+  /** The open connection of a socket given to {@link open}, until it is {@link closed}. */
+  connectionOf(ws: unknown): Connection | undefined {
+    return typeof ws === 'object' && ws !== null ? this.byWs.get(ws) : undefined
   }
 
   /** The socket is closed (by either side): forget the connection. */
@@ -427,7 +441,8 @@ export class Hub {
     connection.closing = true
     this.detach(connection)
     this.connections.delete(connection)
-    connection.resolveDone()
+    this.byWs.delete(connection.ws)
+    if (this.connections.size === 0) this.drained?.()
   }
 
   /** ws closed the connection itself (1009 for an oversized frame) or the socket failed. */
@@ -680,13 +695,16 @@ export class Hub {
     this.heartbeatTimer = undefined
     if (this.backpressureTimer !== undefined) clock.clearInterval(this.backpressureTimer)
     this.backpressureTimer = undefined
-    const connections = [...this.connections]
-    for (const connection of connections) this.kill(connection, 'shutdown')
-    if (connections.length === 0) return
+    for (const connection of [...this.connections]) this.kill(connection, 'shutdown')
+    if (this.connections.size === 0) return
     const cut = clock.setTimeout(() => {
       for (const connection of this.connections) connection.ws.terminate()
     }, this.options.shutdownTimeout)
-    await Promise.all(connections.map((connection) => connection.done))
+    // A client that connects meanwhile is closed at once (see open()) and waited for as well.
+    await new Promise<void>((resolve) => {
+      this.drained = resolve
+    })
+    this.drained = undefined
     clock.clearTimeout(cut)
   }
 
