@@ -347,6 +347,16 @@ describe.each(['binance' as const, 'coinbase' as const])(
       TIMEOUT,
     )
 
+    it('gives the same verdict whether a frame is read flat or through JSON.parse', () => {
+      // A leading tab is still JSON, but the flat ticker reader leaves such frames to JSON.parse.
+      fc.assert(
+        fc.property(anyFrame(ticker), (text) => {
+          expect(parser.parse(text, NOW)).toEqual(parser.parse(`\t${text}`, NOW))
+        }),
+        PARAMETERS,
+      )
+    })
+
     it('drops every ticker whose price, change or volume is not decimal text', () => {
       fc.assert(
         fc.property(ticker, ({ text, mutation: applied }) => {

@@ -1,8 +1,8 @@
 import { normalizeSymbol } from '@crypto-analyzer/core-events'
 import type { PriceUpdate } from '@crypto-analyzer/core-events'
 import { FeedError } from './errors.js'
-import { parseBinanceFrame } from './internal/binance-frames.js'
-import { parseCoinbaseFrame } from './internal/coinbase-frames.js'
+import { parseBinanceFrame, parseBinanceTicker } from './internal/binance-frames.js'
+import { parseCoinbaseFrame, parseCoinbaseTicker } from './internal/coinbase-frames.js'
 import { DropFrame } from './internal/fields.js'
 import type { DropReason } from './internal/fields.js'
 import { marketMap } from './internal/markets.js'
@@ -116,8 +116,18 @@ export function createFrameParser(
   })
   const markets = marketMap(provider, quote, symbols)
   const parseObject = provider === 'binance' ? parseBinanceFrame : parseCoinbaseFrame
+  const parseTicker = provider === 'binance' ? parseBinanceTicker : parseCoinbaseTicker
+  const values: unknown[] = []
   return {
     parse(text, receivedAt) {
+      try {
+        // Tickers, nearly every frame, are read without building the whole object; anything
+        // else (or anything unusual) takes the JSON.parse way below, with the same verdict.
+        const ticker = parseTicker(text, receivedAt, markets, values)
+        if (ticker !== undefined) return ticker
+      } catch (error) {
+        return dropped(error)
+      }
       let json: unknown
       try {
         json = JSON.parse(text)
@@ -127,11 +137,15 @@ export function createFrameParser(
       try {
         return parseObject(json, receivedAt, markets)
       } catch (error) {
-        if (error instanceof DropFrame) {
-          return { kind: 'dropped', reason: error.reason, detail: error.message }
-        }
-        return { kind: 'dropped', reason: 'wrong-type', detail: String(error) }
+        return dropped(error)
       }
     },
   }
+}
+
+function dropped(error: unknown): ParsedFrame {
+  if (error instanceof DropFrame) {
+    return { kind: 'dropped', reason: error.reason, detail: error.message }
+  }
+  return { kind: 'dropped', reason: 'wrong-type', detail: String(error) }
 }

@@ -12,6 +12,7 @@ import {
   requireString,
 } from './fields.js'
 import type { JsonObject, Mutable } from './fields.js'
+import { flatKeys, readFlatObject } from './flat-json.js'
 
 const isId = (value: unknown): value is number | string | null =>
   value === null || typeof value === 'number' || typeof value === 'string'
@@ -54,6 +55,38 @@ export function parseBinanceFrame(
   if (typeof type !== 'string') throw new DropFrame('wrong-type', 'e is not a string')
   if (type === 'serverShutdown') return { kind: 'control', control: 'shutdown' }
   if (type !== '24hrTicker') return { kind: 'ignored', type }
+  return ticker(frame, receivedAt, markets)
+}
+
+const TICKER_KEYS = flatKeys(
+  ['e', 's', 'E', 'c', 'p', 'P', 'v', 'b', 'a'],
+  // With these the frame is a reply or a combined-stream wrapper, not a bare ticker.
+  ['result', 'data', 'stream'],
+)
+
+/**
+ * The common case without `JSON.parse`: a bare `24hrTicker` frame read by the flat reader, then
+ * normalized by the same {@link ticker} as every other. `undefined`: not such a frame, or not
+ * one the flat reader vouches for; {@link parseBinanceFrame} on `JSON.parse(text)` decides.
+ * `values` is scratch space, reused across calls.
+ */
+export function parseBinanceTicker(
+  text: string,
+  receivedAt: number,
+  markets: MarketMap,
+  values: unknown[],
+): ParsedFrame | undefined {
+  if (!readFlatObject(text, TICKER_KEYS, values) || values[0] !== '24hrTicker') return undefined
+  const frame: JsonObject = {
+    s: values[1],
+    E: values[2],
+    c: values[3],
+    p: values[4],
+    P: values[5],
+    v: values[6],
+    b: values[7],
+    a: values[8],
+  }
   return ticker(frame, receivedAt, markets)
 }
 

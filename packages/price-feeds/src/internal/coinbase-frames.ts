@@ -13,6 +13,7 @@ import {
   requireTime,
 } from './fields.js'
 import type { JsonObject, Mutable } from './fields.js'
+import { flatKeys, readFlatObject } from './flat-json.js'
 
 /** Decimal places of the percent change derived from `open_24h` (Binance sends 3). */
 export const COINBASE_PERCENT_DECIMALS = 4
@@ -50,6 +51,47 @@ export function parseCoinbaseFrame(
     default:
       return { kind: 'ignored', type }
   }
+}
+
+const TICKER_KEYS = flatKeys(
+  [
+    'type',
+    'product_id',
+    'sequence',
+    'price',
+    'open_24h',
+    'volume_24h',
+    'time',
+    'best_bid',
+    'best_ask',
+  ],
+  [],
+)
+
+/**
+ * The common case without `JSON.parse`: a `ticker` frame read by the flat reader, then
+ * normalized by the same {@link ticker} as every other. `undefined`: not such a frame, or not
+ * one the flat reader vouches for; {@link parseCoinbaseFrame} on `JSON.parse(text)` decides.
+ * `values` is scratch space, reused across calls.
+ */
+export function parseCoinbaseTicker(
+  text: string,
+  receivedAt: number,
+  markets: MarketMap,
+  values: unknown[],
+): ParsedFrame | undefined {
+  if (!readFlatObject(text, TICKER_KEYS, values) || values[0] !== 'ticker') return undefined
+  const frame: JsonObject = {
+    product_id: values[1],
+    sequence: values[2],
+    price: values[3],
+    open_24h: values[4],
+    volume_24h: values[5],
+    time: values[6],
+    best_bid: values[7],
+    best_ask: values[8],
+  }
+  return ticker(frame, receivedAt, markets)
 }
 
 function tickerProducts(frame: JsonObject): string[] {
