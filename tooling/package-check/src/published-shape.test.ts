@@ -85,7 +85,16 @@ describe.each(packages.map((pkg) => pkg.manifest.name))('%s', (name) => {
         expect(files).toContain(`package/${bin.replace(/^\.\//, '')}`)
     }
     // oclif answers --help and --version from the shipped manifest without loading commands.
-    if (pkg.manifest['oclif'] !== undefined) expect(files).toContain('package/oclif.manifest.json')
+    if (pkg.manifest['oclif'] !== undefined) {
+      expect(files).toContain('package/oclif.manifest.json')
+      // A manifest left from before `changeset version` makes oclif warn on every command and load
+      // every command module for --help: `pnpm release` rebuilds it before publishing.
+      const shipped = await run('tar', ['-xzOf', pkg.tarball, 'package/oclif.manifest.json'], {
+        cwd: work,
+        timeout: 30_000,
+      })
+      expect((JSON.parse(shipped.stdout) as { version?: unknown }).version).toBe(pkg.version)
+    }
     const ranges = Object.entries({ ...pkg.manifest.dependencies })
     expect(ranges.filter(([, range]) => range.startsWith('workspace:'))).toEqual([])
     for (const [dependency, range] of ranges) {
