@@ -182,6 +182,19 @@ describe('crypto-analyzer executable', () => {
     )
   })
 
+  it('draws the portfolio table in place on a terminal', async () => {
+    const add = spawnCli(['portfolio', 'add', 'BTC', '0.5'], { CRYPTO_ANALYZER_HOME: home.path })
+    expect(await add.exited).toEqual({ code: 0, signal: null })
+    const output = await onTerminal(
+      `portfolio show --duration 2.5 --refresh 0.2 --log-level error`,
+      home.path,
+    )
+    expect(output.code).toBe(0)
+    expect(output.raw.match(CURSOR_UP)?.length).toBeGreaterThan(2)
+    expect(output.plain.match(/SYMBOL/g)).toHaveLength(1)
+    expect(output.plain).toMatch(/BTC\s+0\.5\s+\d/)
+  })
+
   it('rings the terminal bell when an alert fires on a terminal', async () => {
     const output = await onTerminal(
       `stream alert --symbol BTC --condition "price > 1" --duration 1.5 --interval 100 --log-level error`,

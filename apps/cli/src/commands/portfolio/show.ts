@@ -8,7 +8,6 @@ import { createFeeds } from '../../internal/feeds.js'
 import { fallbackFlag, fallbackList, providerFlag, secondsFlag } from '../../internal/flags.js'
 import { clockTime, colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
-import { startLiveTable } from '../../internal/live-view.js'
 import { PortfolioBoard, snapshotLine } from '../../internal/portfolio-board.js'
 import { openStateStore, stateFlags } from '../../internal/state.js'
 
@@ -78,7 +77,7 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
     const output = flags.json
       ? this.jsonOutput()
       : tty
-        ? this.tableOutput(refreshMs)
+        ? await this.tableOutput(refreshMs)
         : this.lineOutput()
 
     monitor.onSnapshot((snapshot) => {
@@ -142,7 +141,9 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
     }
   }
 
-  private tableOutput(refreshMs: number): ShowOutput {
+  private async tableOutput(refreshMs: number): Promise<ShowOutput> {
+    // As in `stream monitor`: only a terminal table loads log-update.
+    const { startLiveTable } = await import('../../internal/live-view.js')
     const board = new PortfolioBoard(colorsFor(process.stdout))
     const live = startLiveTable((now, final) => board.render(now, final), refreshMs)
     let priced = false
