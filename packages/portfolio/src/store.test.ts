@@ -443,7 +443,8 @@ describe('createStateStore across processes', () => {
       await store.updateHoldings((current) => current.slice(0, size))
       expect((await readdir(home)).sort()).toEqual(['holdings.json'])
     }
-  })
+    // Four child processes that each write 3,000 holdings several times: slow on a loaded machine.
+  }, 120_000)
 
   it('times out on a live holder naming the lock, and takes over once the holder is dead', async () => {
     const home = await freshHome()

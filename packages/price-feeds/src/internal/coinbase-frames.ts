@@ -173,7 +173,7 @@ function integerParts(value: Decimal): { coefficient: bigint; exponent: number }
  * significant digits (and so rounded twice: at the 64th digit, then at the 4th decimal), which
  * cost more than the whole rest of a frame.
  */
-function percentOf(change: Decimal, open: Decimal): Decimal {
+export function percentOf(change: Decimal, open: Decimal): Decimal {
   if (open.isZero() || change.isZero()) return ZERO
   const c = integerParts(change)
   const o = integerParts(open)

@@ -1,5 +1,6 @@
 import { Decimal } from '@crypto-analyzer/core-events'
 import type { Clock, PriceUpdate, TimerHandle } from '@crypto-analyzer/core-events'
+import { percentOf } from './coinbase-frames.js'
 import type { ProviderAdapter, ProviderCounters, ProviderSink } from './provider.js'
 
 /** Largest move of one step, in parts per million of the price (0.1 %). */
@@ -26,7 +27,6 @@ const PROFILES: Readonly<Record<string, Profile>> = {
 
 const ONE = new Decimal(1)
 const MILLION = new Decimal(1_000_000)
-const HUNDRED = new Decimal(100)
 
 /** mulberry32: small, fast, and the same sequence on every platform for a seed. */
 function mulberry32(seed: number): () => number {
@@ -105,9 +105,8 @@ function snapshot(walker: Walker, now: number): PriceUpdate {
     symbol: walker.symbol,
     price,
     change24h,
-    changePercent24h: walker.open.isZero()
-      ? new Decimal(0)
-      : change24h.times(HUNDRED).dividedBy(walker.open).toDecimalPlaces(4, Decimal.ROUND_HALF_UP),
+    // The same rule as Coinbase's derived percent, so both sources round alike.
+    changePercent24h: percentOf(change24h, walker.open),
     volume24h: walker.volume,
     timestamp: now,
     source: 'mock',
