@@ -103,6 +103,8 @@ class Recorder {
   private readonly lastSeq = new Map<string, number>()
   private joined = 0
   closed = false
+  /** The close code and reason, for failure messages. */
+  closedWith = ''
 
   private constructor(
     readonly ws: WebSocket,
@@ -112,14 +114,16 @@ class Recorder {
     ws.on('message', (raw: Buffer) => {
       this.onMessage(raw.toString())
     })
-    ws.on('close', () => {
+    ws.on('close', (code: number, reason: Buffer) => {
       this.closed = true
+      this.closedWith = `${code} ${reason.toString()}`
     })
   }
 
   static async connect(wsUrl: string, name = ''): Promise<Recorder> {
     const ws = new WebSocket(wsUrl)
     const recorder = new Recorder(ws, name)
+    liveRecorders.add(recorder)
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve)
       ws.once('error', reject)
@@ -179,9 +183,13 @@ class Recorder {
   }
 
   close(): void {
+    liveRecorders.delete(this)
     this.ws.terminate()
   }
 }
+
+/** Clients of the running test, named in a timeout's message with what they saw. */
+const liveRecorders = new Set<Recorder>()
 
 /** Figures per test, printed with CRYPTO_ANALYZER_FAULTS_REPORT=1 (for the README's table). */
 const figures = new Map<string, string[]>()
@@ -295,7 +303,13 @@ async function startPipeline(urls: { binance: string; coinbase: string }): Promi
 async function waitFor(condition: () => boolean, what: string, timeout = 20_000): Promise<void> {
   const deadline = Date.now() + timeout
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
+    if (Date.now() > deadline) {
+      const recorders = [...liveRecorders].map(
+        (r) =>
+          `${r.name || 'client'}: ${r.prices.length} prices, ${r.closed ? `closed ${r.closedWith}` : 'open'}`,
+      )
+      throw new Error(`timed out after ${timeout} ms waiting for ${what} (${recorders.join('; ')})`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
