@@ -33,6 +33,8 @@ describe('stream start', () => {
     try {
       const [, url] = await server.waitForStdout(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
       const port = new URL(url ?? '').port
+      // The address lines may come in a later chunk than the first line.
+      await server.waitForStdout(/ {2}websocket {2}ws:\/\/\S+\n/)
       expect(server.stdout()).toContain(
         `  dashboard  ${url ?? ''}/\n  websocket  ws://127.0.0.1:${port}/ws\n`,
       )
