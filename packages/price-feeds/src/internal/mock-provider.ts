@@ -1,6 +1,6 @@
 import { Decimal } from '@crypto-analyzer/core-events'
 import type { Clock, PriceUpdate, TimerHandle } from '@crypto-analyzer/core-events'
-import { percentOf } from './coinbase-frames.js'
+import { percentOf } from './percent.js'
 import type { ProviderAdapter, ProviderCounters, ProviderSink } from './provider.js'
 
 /** Largest move of one step, in parts per million of the price (0.1 %). */
