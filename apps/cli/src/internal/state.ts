@@ -2,15 +2,15 @@ import type { Logger } from '@crypto-analyzer/core-events'
 import { createStateStore } from '@crypto-analyzer/portfolio'
 import type { StateStore } from '@crypto-analyzer/portfolio'
 import { Flags } from '@oclif/core'
+import type { Interfaces } from '@oclif/core'
 
-/** `--redis-url` / `--redis-prefix`: the same Redis as `stream start`, for saved state. */
-export const redisUrlFlag = Flags.string({
-  env: 'CRYPTO_ANALYZER_REDIS_URL',
-  description:
-    'Keep holdings and alerts in this Redis (shared with servers started with the same URL) instead of files in $CRYPTO_ANALYZER_HOME.',
-  helpValue: '<url>',
-})
+/** `--redis-url` (env CRYPTO_ANALYZER_REDIS_URL), described for the command that takes it. */
+export const redisUrlFlag = (
+  description = 'Keep holdings and alerts in this Redis (shared with servers started with the same URL) instead of files in $CRYPTO_ANALYZER_HOME.',
+): Interfaces.OptionFlag<string | undefined> =>
+  Flags.string({ env: 'CRYPTO_ANALYZER_REDIS_URL', description, helpValue: '<url>' })
 
+/** `--redis-prefix`: the same key prefix as the server's. */
 export const redisPrefixFlag = Flags.string({
   env: 'CRYPTO_ANALYZER_REDIS_PREFIX',
   description: 'Key prefix in Redis, the same as the server’s [default: crypto-analyzer:].',
@@ -19,7 +19,7 @@ export const redisPrefixFlag = Flags.string({
 
 /** The flags of every command that reads or writes saved state. */
 export const stateFlags = {
-  'redis-url': redisUrlFlag,
+  'redis-url': redisUrlFlag(),
   'redis-prefix': redisPrefixFlag,
 }
 

@@ -13,7 +13,7 @@ import {
 import { colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { hostFlag, portFlag, serverBaseUrl, tokenFlag } from '../../internal/server-flags.js'
-import { redisPrefixFlag } from '../../internal/state.js'
+import { redisPrefixFlag, redisUrlFlag } from '../../internal/state.js'
 
 export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override summary = 'Run the WebSocket server and dashboard in the foreground.'
@@ -47,12 +47,9 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
       description: 'Comma-separated browser origins allowed to connect (others get 403).',
       helpValue: '<origins>',
     }),
-    'redis-url': Flags.string({
-      env: 'CRYPTO_ANALYZER_REDIS_URL',
-      description:
-        'Redis URL that makes several server processes one service; holdings and alerts then live in Redis too.',
-      helpValue: '<url>',
-    }),
+    'redis-url': redisUrlFlag(
+      'Redis URL that makes several server processes one service; holdings and alerts then live in Redis too.',
+    ),
     'redis-prefix': redisPrefixFlag,
   }
 
