@@ -9,9 +9,13 @@ export type {
   SubscribeOptions,
   Unsubscribe,
 } from './bus.js'
+export { CHANNEL_EVENT_TYPES, channelMessage } from './channels.js'
+export type { ChannelMessage, Route } from './channels.js'
 export { systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'
 export { Decimal, formatDecimal, parseDecimal } from './decimal.js'
+export { createEmitter } from './emitter.js'
+export type { Emitter, EmitterOptions } from './emitter.js'
 export { CryptoAnalyzerError, isCryptoAnalyzerError } from './errors.js'
 export type { CryptoAnalyzerErrorOptions, ErrorCode } from './errors.js'
 export { silentLogger } from './logger.js'
@@ -37,13 +41,19 @@ export type {
   ProviderName,
   StreamEvent,
 } from './model.js'
+export { ROOM_FAMILIES, ROOM_NAMES_TEXT, roomName } from './rooms.js'
+export type { ChannelName, RoomFamily, RoomKind } from './rooms.js'
 export {
   decodeClientMessage,
   decodeServerMessage,
+  encodeAlertData,
   encodeAlertTriggered,
   encodeError,
   encodeFeedStatus,
+  encodeFeedStatusData,
+  encodeMessage,
   encodePong,
+  encodePortfolioData,
   encodePortfolioUpdate,
   encodePriceData,
   encodePriceUpdate,
@@ -56,7 +66,6 @@ export type {
   DecodeResult,
   FrameOptions,
   Room,
-  RoomKind,
   ServerMessage,
   WireError,
   WireErrorCode,

@@ -3,6 +3,8 @@ import type { Decimal } from './decimal.js'
 import { JsonNumber, parseLosslessJson } from './internal/lossless-json.js'
 import type { LosslessValue } from './internal/lossless-json.js'
 import { FEED_STATES, isProviderName } from './model.js'
+import { ROOM_FAMILIES, ROOM_NAMES_TEXT } from './rooms.js'
+import type { RoomKind } from './rooms.js'
 import type {
   AlertEvent,
   FeedState,
@@ -29,9 +31,6 @@ export interface WireError {
 /** The outcome of decoding: a value, or a typed error. Decoders never throw on bad input. */
 export type DecodeResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError }
-
-/** The fixed rooms, and `prices:<SYMBOL>`. */
-export type RoomKind = 'prices' | 'portfolio' | 'alerts' | 'status'
 
 export interface Room {
   readonly kind: RoomKind
@@ -89,23 +88,25 @@ export type ServerMessage =
   | { readonly type: 'pong'; readonly timestamp: number }
   | { readonly type: 'error'; readonly data: WireError; readonly timestamp: number }
 
-const ROOM_KINDS: ReadonlySet<string> = new Set<RoomKind>([
-  'prices',
-  'portfolio',
-  'alerts',
-  'status',
-])
+const FIXED_ROOMS: ReadonlySet<string> = new Set(
+  ROOM_FAMILIES.filter((family) => !family.perSymbol).map((family) => family.kind),
+)
+const SYMBOL_ROOMS: ReadonlySet<string> = new Set(
+  ROOM_FAMILIES.filter((family) => family.perSymbol).map((family) => family.kind),
+)
 const ROOM_SYMBOL = /^[A-Za-z0-9]{1,20}$/
 
 /** Parses a room name; `undefined` when it is not one of the contract's rooms. */
 export function parseRoom(name: string): Room | undefined {
-  if (ROOM_KINDS.has(name)) return { kind: name as RoomKind, name }
-  if (name.startsWith('prices:')) {
+  if (FIXED_ROOMS.has(name)) return { kind: name as RoomKind, name }
+  const colon = name.indexOf(':')
+  const kind = colon < 0 ? '' : name.slice(0, colon)
+  if (SYMBOL_ROOMS.has(kind)) {
     // Tested before upper-casing, so 'prices:ſol' is not taken for 'prices:SOL'.
-    const given = name.slice(7)
+    const given = name.slice(colon + 1)
     if (ROOM_SYMBOL.test(given)) {
       const symbol = given.toUpperCase()
-      return { kind: 'prices', symbol, name: `prices:${symbol}` }
+      return { kind: kind as RoomKind, symbol, name: `${kind}:${symbol}` }
     }
   }
   return undefined
@@ -134,6 +135,14 @@ export function encodePriceData(update: PriceUpdate): string {
 }
 
 /**
+ * A whole server message around a `data` text made once (by a channel's `encodeData`), so one
+ * data text serves several room streams, each with its own `seq`.
+ */
+export function encodeMessage(type: string, data: string, options: FrameOptions): string {
+  return `{"type":"${type}","data":${data}${tail(options)}`
+}
+
+/**
  * A whole `price_update` frame. Pass `data` from {@link encodePriceData} to reuse one data text
  * across several room streams (different `seq`).
  */
@@ -142,7 +151,7 @@ export function encodePriceUpdate(
   options: FrameOptions,
   data: string = encodePriceData(update),
 ): string {
-  return `{"type":"price_update","data":${data}${tail(options)}`
+  return encodeMessage('price_update', data, options)
 }
 
 function encodeHolding(holding: HoldingValue): string {
@@ -160,37 +169,52 @@ function encodeHolding(holding: HoldingValue): string {
 
 const strList = (values: readonly string[]): string => `[${values.map(str).join(',')}]`
 
-/** A `portfolio_update` frame. Optional snapshot fields are written only when present. */
-export function encodePortfolioUpdate(snapshot: PortfolioSnapshot, options: FrameOptions): string {
+/** The `data` object of a `portfolio_update`; optional snapshot fields only when present. */
+export function encodePortfolioData(snapshot: PortfolioSnapshot): string {
   let data =
     `{"total_value":${num(snapshot.totalValue)},"total_change_24h":${num(snapshot.totalChange24h)},` +
     `"total_change_percent_24h":${num(snapshot.totalChangePercent24h)},` +
     `"holdings":[${snapshot.holdings.map(encodeHolding).join(',')}]`
   if (snapshot.missing !== undefined) data += `,"missing":${strList(snapshot.missing)}`
   if (snapshot.stale !== undefined) data += `,"stale":${strList(snapshot.stale)}`
-  return `{"type":"portfolio_update","data":${data}}${tail(options)}`
+  return `${data}}`
+}
+
+/** A `portfolio_update` frame. */
+export function encodePortfolioUpdate(snapshot: PortfolioSnapshot, options: FrameOptions): string {
+  return encodeMessage('portfolio_update', encodePortfolioData(snapshot), options)
+}
+
+/** The `data` object of an `alert_triggered`. */
+export function encodeAlertData(alert: AlertEvent): string {
+  return (
+    `{"id":${str(alert.id)},"symbol":${str(alert.symbol)},"condition":${str(alert.condition)},` +
+    `"message":${str(alert.message)},"price":${num(alert.price)},` +
+    `"triggered_at":"${iso(alert.triggeredAt)}"}`
+  )
 }
 
 /** An `alert_triggered` frame. */
 export function encodeAlertTriggered(alert: AlertEvent, options: FrameOptions): string {
-  const data =
-    `{"id":${str(alert.id)},"symbol":${str(alert.symbol)},"condition":${str(alert.condition)},` +
-    `"message":${str(alert.message)},"price":${num(alert.price)},` +
-    `"triggered_at":"${iso(alert.triggeredAt)}"}`
-  return `{"type":"alert_triggered","data":${data}${tail(options)}`
+  return encodeMessage('alert_triggered', encodeAlertData(alert), options)
 }
 
-/** A `feed_status` frame; `reason` is written when present. */
-export function encodeFeedStatus(status: FeedStatus, options: FrameOptions): string {
+/** The `data` object of a `feed_status`; `reason` and `retry_in_ms` only when present. */
+export function encodeFeedStatusData(status: FeedStatus): string {
   const reason = status.reason === undefined ? '' : `,"reason":${str(status.reason)}`
   const retry =
     status.retryInMs === undefined
       ? ''
       : `,"retry_in_ms":${Math.max(0, Math.round(status.retryInMs))}`
-  const data =
+  return (
     `{"provider":${str(status.provider)},"state":${str(status.state)},` +
     `"symbols":${strList(status.symbols)}${reason}${retry}}`
-  return `{"type":"feed_status","data":${data}${tail(options)}`
+  )
+}
+
+/** A `feed_status` frame. */
+export function encodeFeedStatus(status: FeedStatus, options: FrameOptions): string {
+  return encodeMessage('feed_status', encodeFeedStatusData(status), options)
 }
 
 /** `room_joined` or `room_left`. */
@@ -267,7 +291,7 @@ export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
   if (room === undefined) {
     return fail(
       'unknown_room',
-      `unknown room ${str(roomName.slice(0, 40))}; rooms are prices, prices:<SYMBOL>, portfolio, alerts, status`,
+      `unknown room ${str(roomName.slice(0, 40))}; rooms are ${ROOM_NAMES_TEXT}`,
     )
   }
   if (type === 'leave_room') return { ok: true, value: { type, room } }

@@ -1,0 +1,2 @@
+export { ManualClock, createTrackingClock } from './clock.js'
+export { eventually, sleep, waitFor, waitForValue } from './wait.js'
