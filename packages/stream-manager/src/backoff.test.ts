@@ -5,7 +5,7 @@ import { createStreamManager } from './index.js'
 import type { StreamStateChange } from './index.js'
 import { backoffCeiling, computeBackoff } from './internal/backoff.js'
 import { SlidingWindowLimiter } from './internal/rate-limiter.js'
-import { ManualClock, waitFor } from './test-support/clocks.js'
+import { ManualClock, waitFor } from '@crypto-analyzer/test-support'
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStreamManager } from './index.js'
 import type { StreamManager, StreamStateChange } from './index.js'
-import { ManualClock, sleep, waitFor } from './test-support/clocks.js'
+import { ManualClock, sleep, waitFor } from '@crypto-analyzer/test-support'
 import { startTestServer } from './test-support/server.js'
 import type { TestServer, TestServerOptions } from './test-support/server.js'
 

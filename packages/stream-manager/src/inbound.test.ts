@@ -2,7 +2,7 @@ import { firstValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStreamManager } from './index.js'
 import type { StreamMessage, StreamStateChange } from './index.js'
-import { waitFor } from './test-support/clocks.js'
+import { waitFor } from '@crypto-analyzer/test-support'
 import { startTestServer } from './test-support/server.js'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -104,6 +104,77 @@ describe('StreamManager inbound', () => {
     await waitFor(() => second.length === 3, 'third')
     expect(first).toHaveLength(2)
     expect(second[2]).toMatchObject({ streamId: 's', data: 'three', bytes: 5 })
+  })
+})
+
+describe('StreamManager per-stream delivery', () => {
+  it("hands each stream's frames and state changes only to that stream's own listeners", async () => {
+    const first = await startTestServer()
+    cleanups.push(() => first.close())
+    const second = await startTestServer()
+    cleanups.push(() => second.close())
+    const manager = createStreamManager()
+    cleanups.push(() => manager.stop())
+    const own = new Map<string, string[]>()
+    const states = new Map<string, string[]>()
+    const everything: string[] = []
+    manager.onMessage((m) => everything.push(`${m.streamId}:${m.data}`))
+    for (const [streamId, server] of [
+      ['a', first],
+      ['b', second],
+    ] as const) {
+      own.set(streamId, [])
+      states.set(streamId, [])
+      manager.addStream({
+        streamId,
+        url: server.url,
+        onMessage: (m) => own.get(streamId)?.push(`${m.streamId}:${m.data}`),
+        onStateChange: (c) => states.get(streamId)?.push(`${c.streamId}:${c.state}`),
+      })
+    }
+    manager.start()
+    await waitFor(
+      () => first.clients.size === 1 && second.clients.size === 1,
+      'both streams connected',
+    )
+    await waitFor(
+      () => manager.getAllMetrics().every((m) => m.state === 'connected'),
+      'both connected',
+    )
+    first.send('for a')
+    second.send('for b')
+    first.send('for a again')
+    await waitFor(() => everything.length === 3, 'three frames')
+    expect(own.get('a')).toEqual(['a:for a', 'a:for a again'])
+    expect(own.get('b')).toEqual(['b:for b'])
+    expect(states.get('a')).toEqual(['a:connecting', 'a:connected'])
+    expect(states.get('b')).toEqual(['b:connecting', 'b:connected'])
+  })
+
+  it("keeps delivering when a stream's own listener throws, to it and to everyone else", async () => {
+    const server = await startTestServer()
+    cleanups.push(() => server.close())
+    const manager = createStreamManager()
+    cleanups.push(() => manager.stop())
+    const seen: string[] = []
+    let calls = 0
+    manager.onMessage((m) => seen.push(m.data))
+    manager.addStream({
+      streamId: 's',
+      url: server.url,
+      onMessage: () => {
+        calls++
+        throw new Error('a broken consumer')
+      },
+    })
+    manager.start()
+    await waitFor(() => manager.getStreamMetrics('s')?.state === 'connected', 'connected')
+    server.send('one')
+    server.send('two')
+    await waitFor(() => seen.length === 2, 'both frames')
+    expect(seen).toEqual(['one', 'two'])
+    expect(calls).toBe(2)
+    expect(manager.getStreamMetrics('s')?.state).toBe('connected')
   })
 })
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStreamManager, StreamError } from './index.js'
 import type { StreamConfig, StreamStateChange } from './index.js'
-import { createTrackingClock, waitFor } from './test-support/clocks.js'
+import { createTrackingClock, waitFor } from '@crypto-analyzer/test-support'
 import { startTestServer } from './test-support/server.js'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -172,6 +172,8 @@ describe('StreamManager config validation', () => {
     [{ ...base, params: ['a'] }, /params must be an object of string values/],
     [{ ...base, symbols: 'BTC' }, /symbols of "s" must be an array of strings/],
     [{ ...base, onOpen: ['SUBSCRIBE'] }, /onOpen of "s" must be a function returning the frames/],
+    [{ ...base, onMessage: 'log' }, /onMessage of "s" must be a function called with each inbound/],
+    [{ ...base, onStateChange: {} }, /onStateChange of "s" must be a function called with each/],
     [{ ...base, pooled: 'yes' }, /pooled of "s" must be true or false/],
     [
       { ...base, reconectDelay: 100 },
@@ -191,6 +193,8 @@ describe('StreamManager config validation', () => {
       code: 'INVALID_INPUT',
       streamId: 's',
     })
+    expect(() => manager.onMessage('log' as never)).toThrow(/onMessage takes a function/)
+    expect(() => manager.onStateChange(undefined as never)).toThrow(StreamError)
     expect(() => createStreamManager({ maxStreamsPerConnection: 0 })).toThrow(
       /maxStreamsPerConnection must be an integer from 1/,
     )

@@ -1,5 +1,5 @@
-import { silentLogger, systemClock } from '@crypto-analyzer/core-events'
-import { Observable } from 'rxjs'
+import { createEmitter, silentLogger, systemClock } from '@crypto-analyzer/core-events'
+import type { Emitter } from '@crypto-analyzer/core-events'
 import { StreamError } from './errors.js'
 import { resolveManagerOptions, resolveStreamConfig } from './internal/config.js'
 import { Connection } from './internal/connection.js'
@@ -13,9 +13,6 @@ import type {
   StreamMetrics,
   StreamStateChange,
 } from './types.js'
-
-type MessageHandler = (message: StreamMessage) => void
-type StateHandler = (change: StreamStateChange) => void
 
 /**
  * Creates a manager of resilient upstream WebSocket streams: backoff with full jitter, protocol
@@ -31,10 +28,34 @@ export function createStreamManager(options: StreamManagerOptions = {}): StreamM
   const entries = new Map<string, StreamEntry>()
   const connections = new Set<Connection>()
   const pools = new Map<string, Connection[]>()
-  // Replaced on change, so a handler that unsubscribes during a dispatch is safe.
-  let messageHandlers: readonly MessageHandler[] = []
-  let stateHandlers: readonly StateHandler[] = []
+  const threw =
+    (what: string) =>
+    (error: unknown): void => {
+      logger.debug({ error: String(error) }, `stream-manager: ${what} handler threw`)
+    }
+  // Manager-wide listeners; each stream's own (StreamConfig.onMessage/onStateChange) go first.
+  const messages = createEmitter<StreamMessage>({ onError: threw('message') })
+  const stateChanges = createEmitter<StreamStateChange>({ onError: threw('state') })
   let started = false
+
+  /** Runs a stream's own listener; a throw is logged with the stream's id and goes no further. */
+  const callOwn = <T>(listener: (value: T) => void, value: T, streamId: string, what: string) => {
+    try {
+      listener(value)
+    } catch (error) {
+      logger.debug({ streamId, error: String(error) }, `stream-manager: ${what} handler threw`)
+    }
+  }
+
+  const listen = <T>(emitter: Emitter<T>, handler: (value: T) => void, call: string) => {
+    if (typeof handler !== 'function') {
+      throw new StreamError(
+        'invalid-config',
+        `${call} takes a function called with each event, got ${typeof handler}`,
+      )
+    }
+    return emitter.on(handler)
+  }
 
   const host: ConnectionHost = {
     clock,
@@ -42,24 +63,17 @@ export function createStreamManager(options: StreamManagerOptions = {}): StreamM
     random,
     closeTimeout,
     deliver(streams, data, bytes, receivedAt) {
-      const handlers = messageHandlers
+      const everyone = messages.size > 0
       for (const entry of streams) {
         if (entry.removed) continue
         entry.messagesReceived++
         entry.bytesReceived += bytes
         entry.lastMessageAt = receivedAt
-        if (handlers.length === 0) continue
+        const own = entry.config.onMessage
+        if (own === undefined && !everyone) continue
         const message: StreamMessage = { streamId: entry.id, data, bytes, receivedAt }
-        for (const handler of handlers) {
-          try {
-            handler(message)
-          } catch (error) {
-            logger.debug(
-              { streamId: entry.id, error: String(error) },
-              'stream-manager: message handler threw',
-            )
-          }
-        }
+        if (own !== undefined) callOwn(own, message, entry.id, 'message')
+        if (everyone) messages.emit(message)
       }
     },
     transition(entry, state, reason, code, attempt, retryInMs) {
@@ -89,16 +103,9 @@ export function createStreamManager(options: StreamManagerOptions = {}): StreamM
         { streamId: entry.id, previous, state, reason, attempt, retryInMs },
         `stream-manager: ${entry.id} ${previous} -> ${state}`,
       )
-      for (const handler of stateHandlers) {
-        try {
-          handler(change)
-        } catch (error) {
-          logger.debug(
-            { streamId: entry.id, error: String(error) },
-            'stream-manager: state handler threw',
-          )
-        }
-      }
+      const own = entry.config.onStateChange
+      if (own !== undefined) callOwn(own, change, entry.id, 'state')
+      stateChanges.emit(change)
     },
   }
 
@@ -297,38 +304,10 @@ export function createStreamManager(options: StreamManagerOptions = {}): StreamM
       return [...entries.values()].map(metrics)
     },
 
-    onMessage(handler) {
-      // A fresh wrapper per call, so the same function registered twice unsubscribes once.
-      const slot: MessageHandler = (message) => {
-        handler(message)
-      }
-      messageHandlers = [...messageHandlers, slot]
-      return () => {
-        messageHandlers = messageHandlers.filter((h) => h !== slot)
-      }
-    },
-
-    onStateChange(handler) {
-      const slot: StateHandler = (change) => {
-        handler(change)
-      }
-      stateHandlers = [...stateHandlers, slot]
-      return () => {
-        stateHandlers = stateHandlers.filter((h) => h !== slot)
-      }
-    },
-
-    messages$: new Observable<StreamMessage>((subscriber) =>
-      manager.onMessage((message) => {
-        subscriber.next(message)
-      }),
-    ),
-
-    stateChanges$: new Observable<StreamStateChange>((subscriber) =>
-      manager.onStateChange((change) => {
-        subscriber.next(change)
-      }),
-    ),
+    onMessage: (handler) => listen(messages, handler, 'onMessage'),
+    onStateChange: (handler) => listen(stateChanges, handler, 'onStateChange'),
+    messages$: messages.observable(),
+    stateChanges$: stateChanges.observable(),
   }
   return manager
 }

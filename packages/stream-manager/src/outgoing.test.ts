@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStreamManager, StreamError } from './index.js'
-import { ManualClock, waitFor } from './test-support/clocks.js'
+import { ManualClock, waitFor } from '@crypto-analyzer/test-support'
 import { startTestServer } from './test-support/server.js'
 
 const cleanups: (() => Promise<void>)[] = []

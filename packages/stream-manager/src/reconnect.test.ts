@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStreamManager } from './index.js'
 import type { StreamManager, StreamStateChange } from './index.js'
-import { createTrackingClock, waitFor } from './test-support/clocks.js'
+import { createTrackingClock, waitFor } from '@crypto-analyzer/test-support'
 import { startTestServer } from './test-support/server.js'
 import type { TestServer } from './test-support/server.js'
 

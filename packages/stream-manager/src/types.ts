@@ -44,6 +44,13 @@ export interface StreamConfig {
   readonly onOpen?: (() => readonly string[]) | undefined
   /** Frames sent when this stream is removed from a pooled connection that stays open (unsubscribe). */
   readonly onClose?: (() => readonly string[]) | undefined
+  /**
+   * This stream's inbound frames, and no other stream's (pooled streams share a socket, so they
+   * share its frames). Called before the manager-wide `onMessage` handlers; a throw is logged.
+   */
+  readonly onMessage?: ((message: StreamMessage) => void) | undefined
+  /** This stream's state changes, before the manager-wide `onStateChange` handlers; a throw is logged. */
+  readonly onStateChange?: ((change: StreamStateChange) => void) | undefined
   /** No inbound data frame for this long => `stale`, then reconnect; 0 = off. Default 0. See README. */
   readonly staleAfter?: number | undefined
   /** Reconnect proactively when a connection reaches this age; 0 = off. Default 0. */
@@ -167,7 +174,9 @@ export interface StreamManager {
   reconnect(streamId: string, reason: string): void
   getStreamMetrics(streamId: string): StreamMetrics | undefined
   getAllMetrics(): StreamMetrics[]
+  /** Every stream's inbound frames (a stream's own consumer is better served by `StreamConfig.onMessage`). */
   onMessage(handler: (message: StreamMessage) => void): () => void
+  /** Every stream's state changes (a stream's own: `StreamConfig.onStateChange`). */
   onStateChange(handler: (change: StreamStateChange) => void): () => void
   readonly messages$: Observable<StreamMessage>
   readonly stateChanges$: Observable<StreamStateChange>

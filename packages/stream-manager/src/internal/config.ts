@@ -1,6 +1,11 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { StreamError } from '../errors.js'
-import type { StreamConfig, StreamManagerOptions } from '../types.js'
+import type {
+  StreamConfig,
+  StreamManagerOptions,
+  StreamMessage,
+  StreamStateChange,
+} from '../types.js'
 
 /** Longest delay Node timers accept (2^31-1 ms, about 24.8 days). */
 const MAX_DELAY = 2_147_483_647
@@ -33,6 +38,10 @@ export interface ResolvedStreamConfig {
   readonly bufferSize: number
   readonly onOpen: (() => readonly string[]) | undefined
   readonly onClose: (() => readonly string[]) | undefined
+  /** This stream's own frames, before the manager-wide handlers. */
+  readonly onMessage: ((message: StreamMessage) => void) | undefined
+  /** This stream's own state changes, before the manager-wide handlers. */
+  readonly onStateChange: ((change: StreamStateChange) => void) | undefined
   readonly pooled: boolean
   readonly connection: ConnectionSettings
   /** Pooling key: equal keys may share a socket. */
@@ -59,6 +68,8 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'params',
   'onOpen',
   'onClose',
+  'onMessage',
+  'onStateChange',
   'staleAfter',
   'maxConnectionAge',
   'maxMessageSize',
@@ -342,6 +353,20 @@ export function resolveStreamConfig(config: StreamConfig): ResolvedStreamConfig 
   const onOpen = callback('onOpen')
   const onClose = callback('onClose')
 
+  const checkListener = (key: string, what: string): void => {
+    const value = raw[key]
+    if (value !== undefined && typeof value !== 'function') {
+      throw invalid(
+        `StreamConfig.${key} of "${streamId}" must be a function called with each ${what} of this stream, got ${describe(value)}`,
+        streamId,
+      )
+    }
+  }
+  checkListener('onMessage', 'inbound frame')
+  checkListener('onStateChange', 'state change')
+  const onMessage = raw['onMessage'] as ((message: StreamMessage) => void) | undefined
+  const onStateChange = raw['onStateChange'] as ((change: StreamStateChange) => void) | undefined
+
   const flag = (key: string): boolean => {
     const value = raw[key]
     if (value === undefined) return false
@@ -383,6 +408,8 @@ export function resolveStreamConfig(config: StreamConfig): ResolvedStreamConfig 
     bufferSize,
     onOpen,
     onClose,
+    onMessage,
+    onStateChange,
     pooled,
     connection,
     poolKey,
