@@ -1,12 +1,12 @@
+import { ManualClock, waitFor } from '@crypto-analyzer/test-support'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createManualClock } from './test-support/clock.js'
 import {
+  TEST_START,
   connect,
   data,
   ofType,
   publishPrice,
   startServer,
-  waitFor,
 } from './test-support/harness.js'
 import type { Harness, TestClient } from './test-support/harness.js'
 
@@ -70,7 +70,7 @@ describe('ws-server abuse', () => {
   })
 
   it('allows a burst of 40 messages, answers the 41st with rate_limited, closes with 1008 a second later', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const h = await start({ clock })
     const stillServed = await bystander(h)
     const c = await client(h.wsUrl)
@@ -94,7 +94,7 @@ describe('ws-server abuse', () => {
   })
 
   it('forgives a client that slows down after rate_limited', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const h = await start({ clock })
     const c = await client(h.wsUrl)
     for (let index = 0; index < 41; index++) c.send({ type: 'ping' })
@@ -106,7 +106,7 @@ describe('ws-server abuse', () => {
   })
 
   it('closes a flood at 20+ messages per second sustained with 1008', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const h = await start({ clock })
     const c = await client(h.wsUrl)
     // 25 messages per second, in bursts: fine for the first 40, then limited, then closed.
@@ -127,7 +127,7 @@ describe('ws-server abuse', () => {
   })
 
   it('refuses the 51st room with too_many_rooms', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const symbols = Array.from({ length: 60 }, (_, index) => `S${index}`)
     const h = await start({ clock, symbols })
     const c = await client(h.wsUrl)

@@ -1,5 +1,6 @@
 import { Decimal, EventType } from '@crypto-analyzer/core-events'
 import type { HoldingValue, PortfolioSnapshot } from '@crypto-analyzer/core-events'
+import { waitFor } from '@crypto-analyzer/test-support'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   SYMBOLS,
@@ -8,7 +9,6 @@ import {
   ofType,
   publishPrice,
   startServer,
-  waitFor,
 } from './test-support/harness.js'
 import type { Harness, TestClient } from './test-support/harness.js'
 

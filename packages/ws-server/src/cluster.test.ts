@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { eventually } from '@crypto-analyzer/test-support'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -9,7 +10,6 @@ import {
   dropPrefix,
   killConnections,
   startRedisProxy,
-  eventually,
   redisAvailable,
   startNode,
   uniquePrefix,

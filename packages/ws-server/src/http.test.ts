@@ -1,11 +1,10 @@
 import { createEventBus } from '@crypto-analyzer/core-events'
 import type { StreamEventBus } from '@crypto-analyzer/core-events'
+import { ManualClock } from '@crypto-analyzer/test-support'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWsServer } from './index.js'
 import type { ProviderStatusLike, WsServer, WsServerOptions } from './index.js'
-import { createManualClock } from './test-support/clock.js'
-import type { ManualClock } from './test-support/clock.js'
-import { connect, ofType, price, startServer } from './test-support/harness.js'
+import { TEST_START, connect, ofType, price, startServer } from './test-support/harness.js'
 import type { Harness } from './test-support/harness.js'
 
 const servers: WsServer[] = []
@@ -55,7 +54,7 @@ function server(options: Partial<WsServerOptions> & { bus?: StreamEventBus } = {
 
 describe('ws-server /status', () => {
   it('reports the contract document from the feeds, the bus and the server', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     let providers = [
       provider(clock),
       provider(clock, {
@@ -140,7 +139,7 @@ describe('ws-server /status', () => {
 
 describe('ws-server /health', () => {
   it('is 200 while a feed delivered within its stale window, else 503', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     let providers = [provider(clock, { lastMessageAt: undefined })]
     const { server: s } = server({ clock, feeds: { getStatus: () => ({ providers }) } })
     let response = await s.app.request('/health')
@@ -165,7 +164,7 @@ describe('ws-server /health', () => {
   })
 
   it('uses the last price sent when there is no feed source', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const { server: s, bus } = server({ clock, staleAfter: 1000 })
     expect((await s.app.request('/health')).status).toBe(503)
     bus.publishPriceUpdate('BTC', price('BTC', '1'))
@@ -189,7 +188,7 @@ describe('ws-server /health', () => {
 
 describe('ws-server /metrics', () => {
   it('exposes server, feed, bus and latency metrics in Prometheus text format', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const { server: s, bus } = server({
       clock,
       feeds: { getStatus: () => ({ providers: [provider(clock)] }) },

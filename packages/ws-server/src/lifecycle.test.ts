@@ -3,16 +3,16 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { serve } from '@hono/node-server'
 import { createEventBus } from '@crypto-analyzer/core-events'
+import { ManualClock, waitFor } from '@crypto-analyzer/test-support'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWsServer } from './index.js'
-import { createManualClock } from './test-support/clock.js'
 import {
   SYMBOLS,
+  TEST_START,
   closeHttp,
   connect,
   ofType,
   startServer,
-  waitFor,
 } from './test-support/harness.js'
 import type { Harness, TestClient } from './test-support/harness.js'
 
@@ -69,7 +69,7 @@ describe('ws-server lifecycle', () => {
   })
 
   it('leaves no timer and no bus subscription behind after close()', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const bus = createEventBus()
     const h = await startServer({ clock, bus })
     harness = h
@@ -84,7 +84,7 @@ describe('ws-server lifecycle', () => {
   })
 
   it('pings every heartbeatInterval and cuts a client that did not answer by the next one', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const h = await startServer({ clock })
     harness = h
     const silent = await client(h, { autoPong: false })
@@ -107,7 +107,7 @@ describe('ws-server lifecycle', () => {
   })
 
   it('keeps a client that answers pings', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock(TEST_START)
     const h = await startServer({ clock })
     harness = h
     const c = await client(h)

@@ -2,10 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createStateStore } from '@crypto-analyzer/portfolio'
+import { waitFor } from '@crypto-analyzer/test-support'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { serviceOptionsFromEnv, startService } from './index.js'
 import type { RunningService } from './index.js'
-import { connect, waitFor } from './test-support/harness.js'
+import { connect } from './test-support/harness.js'
 
 let home: string
 let service: RunningService | undefined

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PortfolioError } from '@crypto-analyzer/portfolio'
 import type { HoldingRecord } from '@crypto-analyzer/portfolio'
+import { eventually } from '@crypto-analyzer/test-support'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createRedisStateStore } from './index.js'
@@ -10,7 +11,6 @@ import type { RedisStateStore } from './index.js'
 import {
   REDIS_URL,
   dropPrefix,
-  eventually,
   redisAvailable,
   startRedisProxy,
   uniquePrefix,

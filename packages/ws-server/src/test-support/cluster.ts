@@ -134,26 +134,6 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
   }
 }
 
-/** Polls an async condition (no fixed sleeps). */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeout = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeout
-  for (;;) {
-    let value: T | undefined
-    try {
-      value = await probe()
-    } catch {
-      value = undefined
-    }
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 export interface RedisProxy {
   readonly url: string
   /** Closes the listener and cuts every connection (Redis "down"). */

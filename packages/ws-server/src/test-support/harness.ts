@@ -3,12 +3,16 @@ import { serve } from '@hono/node-server'
 import type { ServerType } from '@hono/node-server'
 import { Decimal, createEventBus } from '@crypto-analyzer/core-events'
 import type { PriceUpdate, StreamEventBus } from '@crypto-analyzer/core-events'
+import { waitFor } from '@crypto-analyzer/test-support'
 import { WebSocket } from 'ws'
 import type { ClientOptions, RawData } from 'ws'
 import { createWsServer } from '../index.js'
 import type { WsServer, WsServerOptions } from '../index.js'
 
 export const SYMBOLS = ['BTC', 'ETH', 'ADA', 'DOT', 'LINK'] as const
+
+/** Where the tests' manual clocks start, and the time the test prices are stamped near. */
+export const TEST_START: number = Date.parse('2025-07-03T10:00:00.000Z')
 
 export interface Harness {
   readonly bus: StreamEventBus
@@ -88,7 +92,7 @@ export function price(
     change24h: new Decimal('12.5'),
     changePercent24h: new Decimal('1.25'),
     volume24h: new Decimal('1000.5'),
-    timestamp: Date.parse('2025-07-03T10:00:00.000Z') + tick,
+    timestamp: TEST_START + tick,
     source: 'mock',
     ...overrides,
   }
@@ -96,19 +100,6 @@ export function price(
 
 export function publishPrice(bus: StreamEventBus, symbol: string, text: string): void {
   bus.publishPriceUpdate(symbol, price(symbol, text))
-}
-
-/** Polls until `condition` holds (no fixed sleeps), failing after `timeout` ms. */
-export async function waitFor(
-  condition: () => boolean,
-  what: string,
-  timeout = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeout
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
 }
 
 export type Message = Record<string, unknown> & { type: string }
