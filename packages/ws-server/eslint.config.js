@@ -1,8 +1,19 @@
 import { createConfig } from '@crypto-analyzer/eslint-config'
 
 export default [
-  // Browser and script files outside the TypeScript project: the dashboard is type-checked by
-  // tsconfig.dashboard.json (checkJs), the bench and build scripts are plain Node scripts.
-  { ignores: ['src/dashboard/**', 'bench/**', 'scripts/**'] },
+  // The bench scripts are plain Node scripts outside this package's contract.
+  { ignores: ['bench/**'] },
   ...createConfig(import.meta.dirname),
+  {
+    // The dashboard runs in the browser: its own project (DOM lib, bundler resolution), which
+    // tsconfig.json leaves out.
+    files: ['src/dashboard/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.dashboard.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
 ]

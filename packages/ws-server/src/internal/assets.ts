@@ -12,9 +12,10 @@ export interface Assets {
   readonly style: Asset
 }
 
-// The dashboard ships as plain files next to the code (src/dashboard, copied to dist/dashboard
-// by the build): no bundler, no CDN, nothing generated at run time.
-const DIRECTORY = new URL('../dashboard/', import.meta.url)
+// The dashboard ships built in dist/dashboard (scripts/build-dashboard.mjs bundles src/dashboard
+// into one script): no CDN, nothing generated at run time. The path is from the package root, so
+// the sources (src/internal, under test) and the build (dist/internal) read the same files.
+const DIRECTORY = new URL('../../dist/dashboard/', import.meta.url)
 
 function read(name: string, contentType: string): Asset {
   try {
