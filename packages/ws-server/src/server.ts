@@ -1,5 +1,5 @@
 import { upgradeWebSocket } from '@hono/node-server'
-import { EventType } from '@crypto-analyzer/core-events'
+import { CHANNEL_EVENT_TYPES, EventType } from '@crypto-analyzer/core-events'
 import type { AnyStreamEvent } from '@crypto-analyzer/core-events'
 import { Hono } from 'hono'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -14,13 +14,6 @@ import { createMetrics } from './internal/metrics.js'
 import { resolveOptions } from './internal/options.js'
 import { health, providers, statusDocument } from './internal/status.js'
 import type { ClusterStatus } from './internal/status.js'
-
-const ROOM_EVENTS = [
-  EventType.PRICE_UPDATE,
-  EventType.PORTFOLIO_UPDATE,
-  EventType.ALERT_TRIGGERED,
-  EventType.FEED_STATUS,
-]
 
 let instances = 0
 
@@ -74,18 +67,23 @@ export function createServer(options: WsServerOptions, source?: RoomSource): WsS
   if (source === undefined) {
     // A server started after the feeds gets the bus's recent events as its rooms' latest state.
     let lastPriceEventAt: number | undefined
-    for (const event of bus.getHistory({ filter: { eventTypes: ROOM_EVENTS } })) {
+    for (const event of bus.getHistory({ filter: { eventTypes: CHANNEL_EVENT_TYPES } })) {
       hub.handleEvent(event)
       if (event.type === EventType.PRICE_UPDATE) lastPriceEventAt = event.timestamp
     }
     hub.lastPriceAt = lastPriceEventAt
-    const seen = new Set(hub.rooms.status.snapshot().map((entry) => entry.key))
+    // Providers whose status the bus no longer holds get their current one.
     for (const provider of providers(hub)) {
-      if (seen.has(provider.provider)) continue
-      hub.onFeedStatus({
-        provider: provider.provider,
-        state: provider.state,
-        symbols: [...provider.symbols],
+      hub.fillIn({
+        id: `status-${provider.provider}`,
+        type: EventType.FEED_STATUS,
+        source: provider.provider,
+        data: {
+          provider: provider.provider,
+          state: provider.state,
+          symbols: [...provider.symbols],
+        },
+        timestamp: startedAt,
       })
     }
 
@@ -95,7 +93,7 @@ export function createServer(options: WsServerOptions, source?: RoomSource): WsS
       (event: AnyStreamEvent) => {
         hub.handleEvent(event)
       },
-      { eventTypes: ROOM_EVENTS },
+      { eventTypes: CHANNEL_EVENT_TYPES },
     )
   } else {
     unsubscribe = source.attach(hub)

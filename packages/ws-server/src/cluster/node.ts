@@ -333,7 +333,7 @@ export class ClusterNode implements RoomSource {
         if (reply === null) continue
         for (const [stream, entries] of reply) {
           const name = names[streams.indexOf(stream)]
-          const room = name === undefined ? undefined : hub.roomNamed(name)
+          const room = name === undefined ? undefined : hub.room(name)
           for (const [id, fields] of entries) {
             lastIds.set(stream, id)
             const entry = parseFields(fields)
@@ -380,7 +380,7 @@ export class ClusterNode implements RoomSource {
         .map(parseLatest)
         .filter((entry): entry is Entry => entry !== undefined)
         .sort((a, b) => a.seq - b.seq)
-      hub.roomNamed(name)?.restore(history, state)
+      hub.room(name)?.restore(history, state)
       lastIds.set(stream, range[0]?.[0] ?? '0-0')
     })
   }

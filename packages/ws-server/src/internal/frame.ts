@@ -1,3 +1,5 @@
+import type { ChannelName } from '@crypto-analyzer/core-events'
+
 /** What a message is, for the out-message counters: an index into {@link KIND_NAMES}. */
 export type Kind = 0 | 1 | 2 | 3 | 4
 export const KIND_PRICE = 0
@@ -6,6 +8,7 @@ export const KIND_ALERT = 2
 export const KIND_FEED_STATUS = 3
 export const KIND_CONTROL = 4
 
+/** The `type` label of each kind's out-message counter: the wire type of its messages. */
 export const KIND_NAMES: readonly string[] = [
   'price_update',
   'portfolio_update',
@@ -13,6 +16,14 @@ export const KIND_NAMES: readonly string[] = [
   'feed_status',
   'control',
 ]
+
+/** The kind of each channel's room messages (a new channel gets its counter here). */
+export const CHANNEL_KINDS: Readonly<Record<ChannelName, Kind>> = {
+  price: KIND_PRICE,
+  portfolio: KIND_PORTFOLIO,
+  alert: KIND_ALERT,
+  status: KIND_FEED_STATUS,
+}
 
 /**
  * One room message, serialized once: the complete unmasked WebSocket text frame (RFC 6455 §5.2)

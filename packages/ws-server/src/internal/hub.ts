@@ -1,42 +1,25 @@
 import { Socket } from 'node:net'
 import {
-  EventType,
+  channelMessage,
   decodeClientMessage,
-  encodeAlertTriggered,
   encodeError,
-  encodeFeedStatus,
+  encodeMessage,
   encodePong,
-  encodePortfolioUpdate,
-  encodePriceData,
-  encodePriceUpdate,
   encodeRoomEvent,
 } from '@crypto-analyzer/core-events'
 import type {
-  AlertEvent,
   AnyStreamEvent,
-  FeedStatus,
-  PortfolioSnapshot,
-  PriceUpdate,
   Room as RoomName,
   TimerHandle,
   WireErrorCode,
 } from '@crypto-analyzer/core-events'
 import type { WebSocket } from 'ws'
 import type { CloseReason, WsServerStats } from '../types.js'
-import {
-  KIND_ALERT,
-  KIND_CONTROL,
-  KIND_FEED_STATUS,
-  KIND_NAMES,
-  KIND_PORTFOLIO,
-  KIND_PRICE,
-  makeEntry,
-  payloadOf,
-} from './frame.js'
+import { KIND_CONTROL, KIND_NAMES, makeEntry, payloadOf } from './frame.js'
 import type { Entry } from './frame.js'
 import type { ResolvedOptions } from './options.js'
 import { RateLimiter } from './rate-limiter.js'
-import { Room } from './room.js'
+import { Room, roomSpecs } from './room.js'
 import type { Member } from './room.js'
 
 const OPEN = 1
@@ -88,8 +71,8 @@ export interface Counters {
   readonly rejected: Record<string, number>
 }
 
-/** Receives every price update as it is sent, for the latency histograms. */
-export type PriceObserver = (update: PriceUpdate, sentAt: number) => void
+/** Receives every bus event the rooms sent, with the send time (the latency histograms). */
+export type SentObserver = (event: AnyStreamEvent, sentAt: number) => void
 
 /**
  * One client connection: its rooms, rate limiter, and the slow-consumer state. Thousands of idle
@@ -225,14 +208,6 @@ export class Connection implements Member {
   }
 }
 
-interface Rooms {
-  readonly prices: Room
-  readonly portfolio: Room
-  readonly alerts: Room
-  readonly status: Room
-  readonly symbols: ReadonlyMap<string, Room>
-}
-
 /**
  * The fan-out core: rooms fed from bus events, connections, rate and backpressure rules, the
  * heartbeat. Every frame is built once per room message; a broadcast is one write per member.
@@ -264,13 +239,14 @@ export class Hub {
   /** The one `pong` listener of every socket (`this` is the socket). */
   private readonly markAlive: (this: WebSocket) => void
   readonly lagging: Set<Connection> = new Set<Connection>()
-  readonly rooms: Rooms
+  /** Every room of this server by wire name, fixed ones first (see {@link roomSpecs}). */
+  readonly rooms: ReadonlyMap<string, Room>
   /** Most messages one lagging client keeps per room (one per symbol is the usual need). */
   readonly maxPending: number
   /** When the last price update was sent, for `/health` without a feed source. */
   lastPriceAt: number | undefined
   closing = false
-  priceObserver: PriceObserver | undefined
+  sentObserver: SentObserver | undefined
   private backpressureTimer: TimerHandle
   private heartbeatTimer: TimerHandle
   /** Counts ticks in which frames were written; see {@link Connection.write}. */
@@ -285,20 +261,8 @@ export class Hub {
   }
 
   constructor(readonly options: ResolvedOptions) {
-    const { historySize, symbolHistorySize, alertSnapshotSize, symbols } = options
-    this.rooms = {
-      prices: new Room('prices', 'prices', historySize, Infinity),
-      portfolio: new Room('portfolio', 'portfolio', historySize, 1),
-      alerts: new Room('alerts', 'alerts', historySize, alertSnapshotSize),
-      status: new Room('status', 'status', historySize, Infinity),
-      symbols: new Map(
-        symbols.map((symbol) => [
-          symbol,
-          new Room(`prices:${symbol}`, 'prices', symbolHistorySize, 1),
-        ]),
-      ),
-    }
-    this.maxPending = Math.max(256, symbols.length * 2)
+    this.rooms = new Map(roomSpecs(options).map((spec) => [spec.name, new Room(spec)]))
+    this.maxPending = Math.max(256, options.symbols.length * 2)
     const byWs = this.byWs
     this.markAlive = function (this: WebSocket): void {
       const connection = byWs.get(this)
@@ -311,50 +275,46 @@ export class Hub {
     }
   }
 
-  /** Every room, fixed ones first. */
-  allRooms(): Room[] {
-    const { prices, portfolio, alerts, status, symbols } = this.rooms
-    return [prices, portfolio, alerts, status, ...symbols.values()]
-  }
-
-  /** The room of a wire room name (`prices`, `prices:BTC`, `portfolio`, `alerts`, `status`). */
-  roomNamed(name: string): Room | undefined {
-    if (name.startsWith('prices:')) return this.rooms.symbols.get(name.slice(7))
-    switch (name) {
-      case 'prices':
-        return this.rooms.prices
-      case 'portfolio':
-        return this.rooms.portfolio
-      case 'alerts':
-        return this.rooms.alerts
-      case 'status':
-        return this.rooms.status
-      default:
-        return undefined
-    }
+  /** The room of a wire room name (`prices`, `prices:BTC`, ...), if this server has it. */
+  room(name: string): Room | undefined {
+    return this.rooms.get(name)
   }
 
   // ------------------------------------------------------------------------------------------
   // Bus events → room messages
 
   handleEvent(event: AnyStreamEvent): void {
+    this.publish(event, false)
+  }
+
+  /**
+   * Publishes an event only to its rooms whose latest state has nothing under its key yet: what a
+   * server started after the feeds fills in (a provider whose status the bus no longer holds).
+   */
+  fillIn(event: AnyStreamEvent): void {
+    this.publish(event, true)
+  }
+
+  /**
+   * One room message per route of the event's channel message, each with its room's next seq
+   * around the one data text; a route to a room this server does not have (a symbol it does not
+   * stream) is skipped. An event whose data breaks its type is counted and skipped.
+   */
+  private publish(event: AnyStreamEvent, onlyNewKeys: boolean): void {
     try {
-      switch (event.type) {
-        case EventType.PRICE_UPDATE:
-          this.onPrice(event.data)
-          break
-        case EventType.PORTFOLIO_UPDATE:
-          this.onPortfolio(event.data)
-          break
-        case EventType.ALERT_TRIGGERED:
-          this.onAlert(event.data)
-          break
-        case EventType.FEED_STATUS:
-          this.onFeedStatus(event.data)
-          break
-        default:
-          break
+      const message = channelMessage(event)
+      if (message === undefined) return
+      const sentAt = this.options.clock.now()
+      for (const route of message.routes) {
+        const room = this.rooms.get(route.room)
+        if (room === undefined) continue
+        if (onlyNewKeys && route.key !== undefined && room.hasLatest(route.key)) continue
+        const seq = room.seq + 1
+        const text = encodeMessage(message.type, message.data, { seq, sentAt })
+        room.publish(makeEntry(seq, text, route.key ?? String(seq), room.kind))
       }
+      if (message.channel === 'price') this.lastPriceAt = sentAt
+      this.sentObserver?.(event, sentAt)
     } catch (error) {
       this.counters.encodeErrors++
       this.options.logger.debug(
@@ -362,56 +322,6 @@ export class Hub {
         'ws-server could not encode an event; skipped it',
       )
     }
-  }
-
-  private onPrice(update: PriceUpdate): void {
-    const sentAt = this.options.clock.now()
-    const data = encodePriceData(update)
-    const prices = this.rooms.prices
-    const seq = prices.seq + 1
-    prices.publish(
-      makeEntry(seq, encodePriceUpdate(update, { seq, sentAt }, data), update.symbol, KIND_PRICE),
-    )
-    const room = this.rooms.symbols.get(update.symbol)
-    if (room !== undefined) {
-      const roomSeq = room.seq + 1
-      room.publish(
-        makeEntry(
-          roomSeq,
-          encodePriceUpdate(update, { seq: roomSeq, sentAt }, data),
-          '',
-          KIND_PRICE,
-        ),
-      )
-    }
-    this.lastPriceAt = sentAt
-    this.priceObserver?.(update, sentAt)
-  }
-
-  private onPortfolio(snapshot: PortfolioSnapshot): void {
-    const room = this.rooms.portfolio
-    const seq = room.seq + 1
-    const sentAt = this.options.clock.now()
-    room.publish(
-      makeEntry(seq, encodePortfolioUpdate(snapshot, { seq, sentAt }), '', KIND_PORTFOLIO),
-    )
-  }
-
-  private onAlert(alert: AlertEvent): void {
-    const room = this.rooms.alerts
-    const seq = room.seq + 1
-    const sentAt = this.options.clock.now()
-    // Alerts are events, not state: each one is its own key, so none replaces another.
-    room.publish(makeEntry(seq, encodeAlertTriggered(alert, { seq, sentAt }), `${seq}`, KIND_ALERT))
-  }
-
-  onFeedStatus(status: FeedStatus): void {
-    const room = this.rooms.status
-    const seq = room.seq + 1
-    const sentAt = this.options.clock.now()
-    room.publish(
-      makeEntry(seq, encodeFeedStatus(status, { seq, sentAt }), status.provider, KIND_FEED_STATUS),
-    )
   }
 
   // ------------------------------------------------------------------------------------------
@@ -550,20 +460,6 @@ export class Hub {
     connection.reply(encodeError({ code, message }, this.options.clock.now()))
   }
 
-  private resolveRoom(name: RoomName): Room | undefined {
-    if (name.symbol !== undefined) return this.rooms.symbols.get(name.symbol)
-    switch (name.kind) {
-      case 'prices':
-        return this.rooms.prices
-      case 'portfolio':
-        return this.rooms.portfolio
-      case 'alerts':
-        return this.rooms.alerts
-      case 'status':
-        return this.rooms.status
-    }
-  }
-
   private unknownRoom(connection: Connection, name: RoomName): void {
     this.sendError(
       connection,
@@ -573,7 +469,7 @@ export class Hub {
   }
 
   private join(connection: Connection, name: RoomName, since: number | undefined): void {
-    const room = this.resolveRoom(name)
+    const room = this.rooms.get(name.name)
     if (room === undefined) {
       this.unknownRoom(connection, name)
       return
@@ -594,7 +490,7 @@ export class Hub {
   }
 
   private leave(connection: Connection, name: RoomName): void {
-    const room = this.resolveRoom(name)
+    const room = this.rooms.get(name.name)
     if (room === undefined) {
       this.unknownRoom(connection, name)
       return
@@ -710,7 +606,7 @@ export class Hub {
 
   stats(): WsServerStats {
     const rooms: Record<string, number> = {}
-    for (const room of this.allRooms()) {
+    for (const room of this.rooms.values()) {
       if (room.members.size > 0) rooms[room.name] = room.members.size
     }
     let bufferedBytes = 0

@@ -1,5 +1,5 @@
-import { FEED_STATES } from '@crypto-analyzer/core-events'
-import type { PriceUpdate } from '@crypto-analyzer/core-events'
+import { EventType, FEED_STATES } from '@crypto-analyzer/core-events'
+import type { AnyStreamEvent } from '@crypto-analyzer/core-events'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { KIND_NAMES } from './frame.js'
 import type { Hub } from './hub.js'
@@ -65,7 +65,7 @@ export function createMetrics(hub: Hub, includeProcess: boolean): Metrics {
 
   gauge('ws_clients', 'Open WebSocket client connections.', [], () => one(hub.stats().clients))
   gauge('ws_room_members', 'Clients in each room.', ['room'], () =>
-    hub.allRooms().map((room) => [{ room: room.name }, room.members.size] as const),
+    [...hub.rooms.values()].map((room) => [{ room: room.name }, room.members.size] as const),
   )
   counter('ws_connections_total', 'WebSocket connections accepted.', [], () =>
     one(counters.accepted),
@@ -129,7 +129,9 @@ export function createMetrics(hub: Hub, includeProcess: boolean): Metrics {
   })
   const fromReceive = latency.labels({ from: 'receive' })
   const fromExchange = latency.labels({ from: 'exchange' })
-  hub.priceObserver = (update: PriceUpdate, sentAt: number): void => {
+  hub.sentObserver = (event: AnyStreamEvent, sentAt: number): void => {
+    if (event.type !== EventType.PRICE_UPDATE) return
+    const update = event.data
     if (update.receivedAt !== undefined) {
       fromReceive.observe(Math.max(0, sentAt - update.receivedAt) / 1000)
     }

@@ -1,9 +1,48 @@
-import type { RoomKind } from '@crypto-analyzer/core-events'
-import type { Entry } from './frame.js'
+import { ROOM_FAMILIES, roomName } from '@crypto-analyzer/core-events'
+import type { RoomFamily } from '@crypto-analyzer/core-events'
+import { CHANNEL_KINDS } from './frame.js'
+import type { Entry, Kind } from './frame.js'
 
 /** Who a room delivers to; implemented by the connection class. */
 export interface Member {
   deliver(room: Room, entry: Entry): void
+}
+
+/** The sizes a server's rooms are made with (its options, or a cluster node's). */
+export interface RoomSizes {
+  readonly symbols: readonly string[]
+  readonly historySize: number
+  readonly symbolHistorySize: number
+  readonly alertSnapshotSize: number
+}
+
+/** One room of a server: its wire name, its family, and how much it keeps. */
+export interface RoomSpec {
+  readonly name: string
+  readonly family: RoomFamily
+  /** Messages kept for `since` replay. */
+  readonly historySize: number
+  /** Most messages of the latest state: every key's newest (`Infinity`), or the newest few. */
+  readonly latestLimit: number
+}
+
+/**
+ * Every room a server has, from the room families: the fixed rooms first, then one per streamed
+ * symbol for each per-symbol family. A room name not listed here is not served.
+ */
+export function roomSpecs(sizes: RoomSizes): RoomSpec[] {
+  const spec = (family: RoomFamily, symbol?: string): RoomSpec => ({
+    name: roomName(family, symbol),
+    family,
+    historySize: family.history === 'symbol' ? sizes.symbolHistorySize : sizes.historySize,
+    latestLimit: family.latest === 'recent' ? sizes.alertSnapshotSize : Infinity,
+  })
+  return [
+    ...ROOM_FAMILIES.filter((family) => !family.perSymbol).map((family) => spec(family)),
+    ...ROOM_FAMILIES.filter((family) => family.perSymbol).flatMap((family) =>
+      sizes.symbols.map((symbol) => spec(family, symbol)),
+    ),
+  ]
 }
 
 /**
@@ -12,7 +51,9 @@ export interface Member {
  */
 export class Room {
   readonly name: string
-  readonly kind: RoomKind
+  readonly family: RoomFamily
+  /** The out-message counter of this room's messages (its channel's). */
+  readonly kind: Kind
   readonly members: Set<Member> = new Set<Member>()
   /** The seq of the newest message, 0 before the first. */
   seq = 0
@@ -23,11 +64,17 @@ export class Room {
   private readonly latest = new Map<string, Entry>()
   private readonly latestLimit: number
 
-  constructor(name: string, kind: RoomKind, historySize: number, latestLimit: number) {
-    this.name = name
-    this.kind = kind
-    this.history = new Array<Entry | undefined>(historySize)
-    this.latestLimit = latestLimit
+  constructor(spec: RoomSpec) {
+    this.name = spec.name
+    this.family = spec.family
+    this.kind = CHANNEL_KINDS[spec.family.channel]
+    this.history = new Array<Entry | undefined>(spec.historySize)
+    this.latestLimit = spec.latestLimit
+  }
+
+  /** How many messages the history keeps. */
+  get historySize(): number {
+    return this.history.length
   }
 
   /** Stores a message made with `seq + 1` as the room's newest and sends it to every member. */
@@ -74,6 +121,11 @@ export class Room {
     let seq = 0
     for (const entry of [...kept, ...latest]) if (entry.seq > seq) seq = entry.seq
     this.seq = seq
+  }
+
+  /** Whether the latest state has a message with this key. */
+  hasLatest(key: string): boolean {
+    return this.latest.has(key)
   }
 
   /** The room's latest state: the newest message per key, in seq order. */
