@@ -17,6 +17,36 @@ export type ConnectionState =
   | { readonly kind: 'offline' }
   | { readonly kind: 'unauthorized' }
 
+/** One connection attempt, as the socket module sees it. */
+export interface Transport {
+  readonly isOpen: () => boolean
+  send(text: string): void
+  close(code: number, reason: string): void
+}
+
+export interface TransportEvents {
+  open(): void
+  message(text: string): void
+  close(code: number): void
+}
+
+/** Time, in the shape of core-events' `Clock` (so tests use the shared ManualClock). */
+export interface SocketClock {
+  now(): number
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** What the socket needs from the browser; tests pass their own. */
+export interface SocketEnvironment {
+  readonly clock: SocketClock
+  /** In [0, 1), for the jitter. */
+  readonly random: () => number
+  readonly online: () => boolean
+  connect(url: string, events: TransportEvents): Transport
+  onNetworkChange(listener: (online: boolean) => void): void
+}
+
 export interface SocketOptions {
   /** The `/ws` URL, token included. */
   readonly url: string
@@ -25,12 +55,13 @@ export interface SocketOptions {
   readonly onOpen: () => void
   readonly onMessage: (text: string) => void
   readonly onState: (state: ConnectionState) => void
-  /** Whether the server refuses our token (asked after two failed first tries). */
+  /** Whether the server refuses our token (asked after two failed first tries); never rejects. */
   readonly unauthorized: () => Promise<boolean>
+  readonly environment?: SocketEnvironment
 }
 
 export interface DashboardSocket {
-  /** Connects for the first time and starts following the browser's online state. */
+  /** Connects for the first time and starts following the network's online state. */
   start(): void
   /** Connects now, with a fresh backoff. */
   retryNow(): void
@@ -59,12 +90,58 @@ export function socketUrl(pageUrl: string, token: string | null): string {
   return url.href
 }
 
+/** The real thing: `WebSocket`, `navigator.onLine`, the window's online/offline events. */
+export function browserEnvironment(): SocketEnvironment {
+  return {
+    clock: {
+      now: () => Date.now(),
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => {
+        clearTimeout(handle as ReturnType<typeof setTimeout>)
+      },
+    },
+    random: () => Math.random(),
+    online: () => navigator.onLine,
+    connect(url, events) {
+      const ws = new WebSocket(url)
+      ws.addEventListener('open', () => {
+        events.open()
+      })
+      ws.addEventListener('message', (event) => {
+        events.message(String(event.data))
+      })
+      ws.addEventListener('close', (event) => {
+        events.close(event.code)
+      })
+      return {
+        isOpen: () => ws.readyState === WebSocket.OPEN,
+        send: (text) => {
+          ws.send(text)
+        },
+        close: (code, reason) => {
+          ws.close(code, reason)
+        },
+      }
+    },
+    onNetworkChange(listener) {
+      addEventListener('online', () => {
+        listener(true)
+      })
+      addEventListener('offline', () => {
+        listener(false)
+      })
+    },
+  }
+}
+
 export function createDashboardSocket(options: SocketOptions): DashboardSocket {
-  let socket: WebSocket | null = null
+  const environment = options.environment ?? browserEnvironment()
+  const { clock } = environment
+  let socket: Transport | null = null
   let state: ConnectionState = { kind: 'connecting', attempt: 0 }
   let attempt = 0
   let retryAt = 0
-  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let retryTimer: unknown
   let openedAt = 0
   let lastMessageAt = 0
   let everOpened = false
@@ -75,44 +152,46 @@ export function createDashboardSocket(options: SocketOptions): DashboardSocket {
   }
 
   function connect(): void {
-    clearTimeout(retryTimer)
+    if (retryTimer !== undefined) clock.clearTimeout(retryTimer)
     retryTimer = undefined
     if (socket !== null) return
-    if (!navigator.onLine) {
+    if (!environment.online()) {
       show({ kind: 'offline' })
       return
     }
     show({ kind: 'connecting', attempt })
-    const ws = new WebSocket(options.url)
-    socket = ws
-    ws.addEventListener('open', () => {
-      if (socket !== ws) return
-      openedAt = Date.now()
-      lastMessageAt = openedAt
-      everOpened = true
-      show({ kind: 'live' })
-      options.onOpen()
-      for (const join of options.joins()) ws.send(JSON.stringify(join))
+    // Events of an earlier attempt that arrive late (a close after a retry began) are ignored.
+    const current: Transport = environment.connect(options.url, {
+      open() {
+        if (socket !== current) return
+        openedAt = clock.now()
+        lastMessageAt = openedAt
+        everOpened = true
+        show({ kind: 'live' })
+        options.onOpen()
+        for (const join of options.joins()) current.send(JSON.stringify(join))
+      },
+      message(text) {
+        if (socket !== current) return
+        lastMessageAt = clock.now()
+        options.onMessage(text)
+      },
+      close(code) {
+        if (socket !== current) return
+        socket = null
+        if (openedAt !== 0 && clock.now() - openedAt > FRESH_AFTER_MS) attempt = 0
+        openedAt = 0
+        scheduleReconnect(code)
+      },
     })
-    ws.addEventListener('message', (event) => {
-      if (socket !== ws) return
-      lastMessageAt = Date.now()
-      options.onMessage(String(event.data))
-    })
-    ws.addEventListener('close', (event) => {
-      if (socket !== ws) return
-      socket = null
-      if (openedAt !== 0 && Date.now() - openedAt > FRESH_AFTER_MS) attempt = 0
-      openedAt = 0
-      scheduleReconnect(event.code)
-    })
+    socket = current
   }
 
   function scheduleReconnect(code: number): void {
-    const delay = retryDelay(attempt, Math.random())
+    const delay = retryDelay(attempt, environment.random())
     attempt++
-    retryAt = Date.now() + delay
-    retryTimer = setTimeout(connect, delay)
+    retryAt = clock.now() + delay
+    retryTimer = clock.setTimeout(connect, delay)
     showRetry()
     if (!everOpened && attempt === 2) void checkAuthorization()
     if (code === 1008 || code === 1013)
@@ -135,19 +214,18 @@ export function createDashboardSocket(options: SocketOptions): DashboardSocket {
 
   return {
     start() {
-      addEventListener('online', () => {
-        if (socket === null) retryNow()
-      })
-      addEventListener('offline', () => {
-        if (socket === null) show({ kind: 'offline' })
+      environment.onNetworkChange((online) => {
+        if (socket !== null) return
+        if (online) retryNow()
+        else show({ kind: 'offline' })
       })
       connect()
     },
     retryNow,
     tick() {
       showRetry()
-      if (socket !== null && socket.readyState === WebSocket.OPEN) {
-        const silent = Date.now() - lastMessageAt
+      if (socket?.isOpen() === true) {
+        const silent = clock.now() - lastMessageAt
         if (silent > PING_AFTER_MS) socket.send('{"type":"ping"}')
         if (silent > CLOSE_AFTER_MS) socket.close(4000, 'no data')
       }
