@@ -153,6 +153,18 @@ describe('ws-server dashboard in Chromium', () => {
     expect(await page.locator('#total-value').textContent()).toBe('84,512.35')
     expect(await page.locator('#holding-rows tr').count()).toBe(2)
     expect(await page.locator('#alerts .alert-message').first().textContent()).toBe('BTC above 67k')
+    expect(await page.locator('#markets-note').textContent()).toBe('5 symbols')
+    // The panels fed by other modules: the sparkline geometry, /status in the footer, the title.
+    expect(
+      await page.locator('tr[data-symbol="BTC"] svg.spark').getAttribute('aria-label'),
+    ).toMatch(/^BTC trend over the last \d+ updates: (rising|falling|flat)$/)
+    expect(await page.locator('tr[data-symbol="BTC"] path.line').getAttribute('d')).toMatch(
+      /^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+$/,
+    )
+    await expect
+      .poll(async () => page.locator('#server-info').textContent())
+      .toMatch(/^Server 0\.1\.0 · (ok|degraded) · up \d+ s · 1 client$/)
+    await expect.poll(async () => page.title()).toMatch(/^BTC 6\d,\d{3}\.\d+ · crypto-analyzer$/)
 
     // Keyboard: the column headers are buttons that sort and announce the order.
     await page.getByRole('button', { name: 'Price', exact: true }).focus()
