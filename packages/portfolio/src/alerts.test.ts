@@ -5,11 +5,11 @@ import type {
   PriceUpdate,
   ProviderName,
 } from '@crypto-analyzer/core-events'
+import { ManualClock } from '@crypto-analyzer/test-support'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { PortfolioError, createAlertEngine } from './index.js'
 import type { TriggeredAlert } from './index.js'
-import { ManualClock } from './test-support/manual-clock.js'
 import { price } from './test-support/prices.js'
 
 function setup(options: { staleAfter?: number } = {}) {

@@ -5,11 +5,11 @@ import {
   encodePortfolioUpdate,
 } from '@crypto-analyzer/core-events'
 import type { PriceUpdate } from '@crypto-analyzer/core-events'
+import { ManualClock } from '@crypto-analyzer/test-support'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { PortfolioError, createPortfolioMonitor, roundForDisplay } from './index.js'
 import type { PortfolioValuation } from './index.js'
-import { ManualClock } from './test-support/manual-clock.js'
 import { price } from './test-support/prices.js'
 
 /** Exact decimal text of `units × 10^-scale` from a BigInt, as an independent oracle. */
