@@ -23,11 +23,7 @@ export type {
 } from './monitor.js'
 export type { MonitoringOptions } from './monitoring.js'
 export type { PriceSource } from './types.js'
-export { STATE_VERSION, createStateStore, resolveHome, stateDocuments } from './store.js'
-export type {
-  HoldingRecord,
-  StateDocument,
-  StateStore,
-  StateStoreOptions,
-  WatchOptions,
-} from './store.js'
+export { STATE_VERSION, stateDocuments } from './state-documents.js'
+export type { HoldingRecord, StateDocument } from './state-documents.js'
+export { createStateStore, resolveHome } from './store.js'
+export type { StateStore, StateStoreOptions, WatchOptions } from './store.js'
