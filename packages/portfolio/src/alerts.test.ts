@@ -335,6 +335,9 @@ describe('createAlertEngine management', () => {
     expect(fired).toHaveLength(1)
     engine.stop()
     expect(completed).toBe(true)
+    let lateCompleted = false
+    engine.alerts$.subscribe({ complete: () => (lateCompleted = true) })
+    expect(lateCompleted).toBe(true)
     expect(subject.observed).toBe(false)
     expect(engine.evaluate(price('BTC', { price: '0.5', timestamp: Date.now() }))).toEqual([])
     expect(() => engine.attach(subject)).toThrow(/stopped/)

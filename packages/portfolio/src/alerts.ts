@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { EventType, silentLogger, systemClock } from '@crypto-analyzer/core-events'
+import { EventType, createEmitter, silentLogger, systemClock } from '@crypto-analyzer/core-events'
 import type {
   AlertEvent,
   AnyStreamEvent,
@@ -10,14 +10,14 @@ import type {
   ProviderName,
   StreamEventBus,
 } from '@crypto-analyzer/core-events'
-import { Subject } from 'rxjs'
+import { EMPTY, defer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { conditionHolds, parseAlertCondition } from './condition.js'
 import type { AlertCondition } from './condition.js'
 import { PortfolioError } from './errors.js'
 import { toInteger, toSymbol } from './internal/input.js'
 import { invalidUpdate } from './internal/price.js'
-import { attachSource, trackDetach } from './internal/source.js'
+import { attachSource } from './internal/source.js'
 import type { PriceSource } from './types.js'
 
 /** An alert as saved and as passed to {@link AlertEngine.addAlert}. */
@@ -148,9 +148,6 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
   const previous = new Map<string, PriceUpdate>()
   const reconnectAt = new Map<string, number>()
   const providers = new Map<string, ProviderTrack>()
-  const handlers = new Set<(event: TriggeredAlert) => void>()
-  const subject = new Subject<TriggeredAlert>()
-  const detachers = new Set<() => void>()
   let stopped = false
   const stats = {
     evaluated: 0,
@@ -161,6 +158,15 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
     deferredByCooldown: 0,
     handlerErrors: 0,
   }
+  // The alert being delivered, so a handler's failure is logged with its id.
+  let delivering: string | undefined
+  const firings = createEmitter<TriggeredAlert>({
+    onError: (error) => {
+      stats.handlerErrors++
+      logger.error({ err: error, alert: delivering }, 'alert handler failed; others still ran')
+    },
+  })
+  const stopping = createEmitter<undefined>()
 
   const build = (definition: AlertDefinition, taken: ReadonlySet<string>): Entry => {
     if (typeof definition !== 'object' || (definition as unknown) === null) {
@@ -241,15 +247,14 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
   })
 
   const deliver = (event: TriggeredAlert): void => {
-    for (const handler of [...handlers]) {
-      try {
-        handler(event)
-      } catch (error) {
-        stats.handlerErrors++
-        logger.error({ err: error, alert: event.id }, 'alert handler failed; others still ran')
-      }
+    // A handler may evaluate another update, which delivers its own alerts first.
+    const outer = delivering
+    delivering = event.id
+    try {
+      firings.emit(event)
+    } finally {
+      delivering = outer
     }
-    subject.next(event)
     if (bus?.running === true) {
       bus.publish(
         bus.createEvent(EventType.ALERT_TRIGGERED, event, {
@@ -394,40 +399,38 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
     attach(source) {
       if (stopped)
         throw new PortfolioError('invalid-state', 'this alert engine was stopped; create a new one')
-      const detach = attachSource(source, {
-        prefix: 'alerts',
-        onPrice: (update) => {
-          evaluate(update)
+      return attachSource(
+        source,
+        {
+          prefix: 'alerts',
+          onPrice: (update) => {
+            evaluate(update)
+          },
+          onEvent: (event: AnyStreamEvent) => {
+            if (event.type === EventType.FEED_STATUS) applyFeedStatus(event.data, event.timestamp)
+          },
+          extraTypes: [EventType.FEED_STATUS],
+          onError: (error) => {
+            logger.warn(
+              { err: error },
+              'price source attached to the alert engine failed; it delivers no more',
+            )
+          },
         },
-        onEvent: (event: AnyStreamEvent) => {
-          if (event.type === EventType.FEED_STATUS) applyFeedStatus(event.data, event.timestamp)
-        },
-        extraTypes: [EventType.FEED_STATUS],
-        onError: (error) => {
-          logger.warn(
-            { err: error },
-            'price source attached to the alert engine failed; it delivers no more',
-          )
-        },
-      })
-      return trackDetach(detachers, detach)
+        stopping,
+      )
     },
-    onAlert(handler) {
-      handlers.add(handler)
-      return () => {
-        handlers.delete(handler)
-      }
-    },
-    alerts$: subject.asObservable(),
+    onAlert: (handler) => firings.on(handler),
+    // A subscriber that comes after stop() is completed at once, as a completed Subject does.
+    alerts$: defer(() => (stopped ? EMPTY : firings.observable())),
     getStats() {
       return { ...stats }
     },
     stop() {
       if (stopped) return
       stopped = true
-      for (const detach of [...detachers]) detach()
-      handlers.clear()
-      subject.complete()
+      stopping.emit(undefined)
+      firings.complete()
     },
   }
 }

@@ -512,6 +512,9 @@ describe('createPortfolioMonitor sources and stop', () => {
     await monitor.stop()
     expect(clock.pending).toBe(0)
     expect(completed).toBe(true)
+    let lateCompleted = false
+    monitor.snapshots$.subscribe({ complete: () => (lateCompleted = true) })
+    expect(lateCompleted).toBe(true)
     expect(bus.getBusStats().activeSubscriptions).toBe(0)
     monitor.applyPriceUpdate(price('BTC', { price: '4', timestamp: clock.now() }))
     expect(text(monitor.getSnapshot().totalValue)).toBe('3')

@@ -1,4 +1,10 @@
-import { Decimal, EventType, silentLogger, systemClock } from '@crypto-analyzer/core-events'
+import {
+  Decimal,
+  EventType,
+  createEmitter,
+  silentLogger,
+  systemClock,
+} from '@crypto-analyzer/core-events'
 import type {
   Clock,
   Logger,
@@ -7,13 +13,13 @@ import type {
   StreamEventBus,
   TimerHandle,
 } from '@crypto-analyzer/core-events'
-import { Subject } from 'rxjs'
 import type { PriceFeedManager } from '@crypto-analyzer/price-feeds'
+import { EMPTY, defer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { PortfolioError } from './errors.js'
 import { toDecimal, toInteger, toSymbol } from './internal/input.js'
 import { invalidUpdate } from './internal/price.js'
-import { attachSource, trackDetach } from './internal/source.js'
+import { attachSource } from './internal/source.js'
 import type { PriceSource } from './types.js'
 import { Throttle } from './internal/throttle.js'
 import { Valuation } from './internal/valuation.js'
@@ -112,9 +118,14 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
   const staleAfter = toInteger(options.staleAfter, 60_000, 'staleAfter')
 
   const valuation = new Valuation()
-  const handlers = new Set<(snapshot: PortfolioValuation) => void>()
-  const subject = new Subject<PortfolioValuation>()
-  const detachers = new Set<() => void>()
+  const stats = { updatesApplied: 0, updatesIgnored: 0, snapshotsEmitted: 0, handlerErrors: 0 }
+  const snapshots = createEmitter<PortfolioValuation>({
+    onError: (error) => {
+      stats.handlerErrors++
+      logger.error({ err: error }, 'portfolio snapshot handler failed; others still ran')
+    },
+  })
+  const stopping = createEmitter<undefined>()
   let feed: MonitorFeed | undefined
   let monitoring = false
   let stopped = false
@@ -123,7 +134,6 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
   let version = 0
   let cached: { version: number; built: BuiltSnapshot; snapshot: PortfolioValuation } | undefined
   let staleTimer: { readonly handle: TimerHandle } | undefined
-  const stats = { updatesApplied: 0, updatesIgnored: 0, snapshotsEmitted: 0, handlerErrors: 0 }
 
   const snapshot = (): PortfolioValuation => {
     const now = clock.now()
@@ -164,15 +174,7 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
     if (stopped) return
     const current = snapshot()
     stats.snapshotsEmitted++
-    for (const handler of [...handlers]) {
-      try {
-        handler(current)
-      } catch (error) {
-        stats.handlerErrors++
-        logger.error({ err: error }, 'portfolio snapshot handler failed; others still ran')
-      }
-    }
-    subject.next(current)
+    snapshots.emit(current)
     if (bus !== undefined) {
       if (bus.running) {
         bus.publish(bus.createEvent(EventType.PORTFOLIO_UPDATE, current, { source: 'portfolio' }))
@@ -213,17 +215,20 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
   const attach = (source: PriceSource): (() => void) => {
     if (stopped)
       throw new PortfolioError('invalid-state', 'this monitor was stopped; create a new one')
-    const detach = attachSource(source, {
-      prefix: 'portfolio',
-      onPrice: applyPriceUpdate,
-      onError: (error) => {
-        logger.warn(
-          { err: error },
-          'price source attached to the portfolio failed; it delivers no more',
-        )
+    return attachSource(
+      source,
+      {
+        prefix: 'portfolio',
+        onPrice: applyPriceUpdate,
+        onError: (error) => {
+          logger.warn(
+            { err: error },
+            'price source attached to the portfolio failed; it delivers no more',
+          )
+        },
       },
-    })
-    return trackDetach(detachers, detach)
+      stopping,
+    )
   }
 
   return {
@@ -295,9 +300,8 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
       throttler.cancel()
       if (staleTimer !== undefined) clock.clearTimeout(staleTimer.handle)
       staleTimer = undefined
-      for (const detach of [...detachers]) detach()
-      handlers.clear()
-      subject.complete()
+      stopping.emit(undefined)
+      snapshots.complete()
       const owned = feed
       feed = undefined
       if (owned !== undefined) await owned.stop()
@@ -306,13 +310,9 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
       return feed?.manager
     },
     getSnapshot: snapshot,
-    onSnapshot(handler) {
-      handlers.add(handler)
-      return () => {
-        handlers.delete(handler)
-      }
-    },
-    snapshots$: subject.asObservable(),
+    onSnapshot: (handler) => snapshots.on(handler),
+    // A subscriber that comes after stop() is completed at once, as a completed Subject does.
+    snapshots$: defer(() => (stopped ? EMPTY : snapshots.observable())),
     getStats() {
       return { ...stats }
     },

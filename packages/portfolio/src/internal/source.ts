@@ -1,5 +1,10 @@
 import { EventType } from '@crypto-analyzer/core-events'
-import type { AnyStreamEvent, PriceUpdate, StreamEventBus } from '@crypto-analyzer/core-events'
+import type {
+  AnyStreamEvent,
+  Emitter,
+  PriceUpdate,
+  StreamEventBus,
+} from '@crypto-analyzer/core-events'
 import type { Observable } from 'rxjs'
 import { PortfolioError } from '../errors.js'
 import type { PriceSource } from '../types.js'
@@ -40,8 +45,7 @@ export interface AttachHandlers {
   readonly onError: (error: unknown) => void
 }
 
-/** Subscribes to a price source. Returns the detach function (idempotent). */
-export function attachSource(source: PriceSource, handlers: AttachHandlers): () => void {
+function subscribe(source: PriceSource, handlers: AttachHandlers): () => void {
   if (isBus(source)) {
     return source.subscribe(
       subscriptionId(handlers.prefix),
@@ -65,17 +69,22 @@ export function attachSource(source: PriceSource, handlers: AttachHandlers): () 
 }
 
 /**
- * Wraps `detach` so it runs once and leaves `tracked` (the owner's set of live attachments, which
- * its `stop()` drains) when called.
+ * Subscribes to a price source until it is detached or `stopping` (the owner's `stop()`) emits.
+ * Returns the detach function (idempotent).
  */
-export function trackDetach(tracked: Set<() => void>, detach: () => void): () => void {
+export function attachSource(
+  source: PriceSource,
+  handlers: AttachHandlers,
+  stopping: Emitter<undefined>,
+): () => void {
+  const unsubscribe = subscribe(source, handlers)
   let attached = true
-  const detachOnce = (): void => {
+  const detach = (): void => {
     if (!attached) return
     attached = false
-    tracked.delete(detachOnce)
-    detach()
+    off()
+    unsubscribe()
   }
-  tracked.add(detachOnce)
-  return detachOnce
+  const off = stopping.on(detach)
+  return detach
 }
