@@ -240,13 +240,19 @@ describe('createAlertEngine stale and reconnect rules', () => {
     expect(fired).toHaveLength(2)
   })
 
-  it('ignores an out-of-order update from the same source', () => {
-    const { engine, fired, feed, clock } = setup()
+  it('counts and ignores malformed updates given to evaluate or an Observable, never throwing', () => {
+    const { engine, fired, clock } = setup()
     engine.addAlert({ symbol: 'BTC', condition: 'price > 100' })
-    feed('99', { timestamp: clock.now() })
-    feed('101', { timestamp: clock.now() - 1 })
+    const good = price('BTC', { price: '101', timestamp: clock.now() })
+    const subject = new Subject<PriceUpdate>()
+    engine.attach(subject)
+    const bad: unknown[] = [null, { ...good, price: 101 }, { ...good, timestamp: undefined }]
+    for (const update of bad) expect(engine.evaluate(update as PriceUpdate)).toEqual([])
+    subject.next({ ...good, source: undefined } as never)
     expect(fired).toHaveLength(0)
-    expect(engine.getStats().ignoredOther).toBe(1)
+    expect(engine.getStats()).toMatchObject({ evaluated: 0, ignoredOther: bad.length + 1 })
+    subject.next(good)
+    expect(fired).toHaveLength(1)
   })
 })
 

@@ -73,7 +73,7 @@ export interface AlertEngineStats {
   readonly ignoredStale: number
   /** Updates timestamped before their provider's last reconnect. */
   readonly ignoredBeforeReconnect: number
-  /** Malformed or out-of-order updates, or updates after `stop()`. */
+  /** Malformed updates (from `evaluate` or an Observable), or updates after `stop()`. */
   readonly ignoredOther: number
   /** Edges that came while the alert was cooling down (it stays armed). */
   readonly deferredByCooldown: number
@@ -91,7 +91,11 @@ export interface AlertEngine {
    * validated first; on an error nothing changes.
    */
   replaceAlerts(definitions: readonly AlertDefinition[]): void
-  /** Evaluates one update; returns the alerts it fired (also delivered to handlers and the bus). */
+  /**
+   * Evaluates one update; returns the alerts it fired (also delivered to handlers and the bus).
+   * A malformed update is counted and ignored. Updates are taken in the order given (the feed
+   * manager never lets a symbol's event time go back).
+   */
   evaluate(update: PriceUpdate): TriggeredAlert[]
   /** Feed status from a price-feed manager (bus `feed_status` events are read by `attach(bus)`). */
   applyFeedStatus(status: FeedStatus, at?: number): void
@@ -265,13 +269,16 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
     }
   }
 
-  const evaluate = (update: PriceUpdate): TriggeredAlert[] => {
-    const problem = stopped ? 'engine stopped' : invalidUpdate(update)
-    if (problem !== undefined) {
-      stats.ignoredOther++
-      logger.debug({ problem }, 'alert engine ignored a price update')
-      return []
-    }
+  const ignore = (problem: string): TriggeredAlert[] => {
+    stats.ignoredOther++
+    logger.debug({ problem }, 'alert engine ignored a price update')
+    return []
+  }
+
+  // Prices from the bus: validated and ordered by the feed manager where their frames entered.
+  // The stale and reconnect rules are the engine's own: they hold whatever the source.
+  const run = (update: PriceUpdate): TriggeredAlert[] => {
+    if (stopped) return ignore('engine stopped')
     const now = clock.now()
     if (staleAfter > 0 && now - update.timestamp > staleAfter) {
       stats.ignoredStale++
@@ -284,10 +291,6 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
     }
     const key = `${update.source}\u0000${update.symbol}`
     const before = previous.get(key)
-    if (before !== undefined && update.timestamp < before.timestamp) {
-      stats.ignoredOther++
-      return []
-    }
     previous.set(key, update)
     stats.evaluated++
     const group = bySymbol.get(update.symbol)
@@ -324,6 +327,12 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
     stats.fired += fired.length
     for (const event of fired) deliver(event)
     return fired
+  }
+
+  // Prices from a caller (`evaluate`, an Observable): only the shape is checked here.
+  const evaluate = (update: unknown): TriggeredAlert[] => {
+    const problem = invalidUpdate(update)
+    return problem === undefined ? run(update as PriceUpdate) : ignore(problem)
   }
 
   const applyFeedStatus = (status: FeedStatus, at: number = clock.now()): void => {
@@ -404,6 +413,9 @@ export function createAlertEngine(options: AlertEngineOptions = {}): AlertEngine
         {
           prefix: 'alerts',
           onPrice: (update) => {
+            run(update)
+          },
+          onUncheckedPrice: (update) => {
             evaluate(update)
           },
           onEvent: (event: AnyStreamEvent) => {

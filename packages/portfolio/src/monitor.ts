@@ -69,7 +69,7 @@ export interface PortfolioValuation extends PortfolioSnapshot {
 export interface PortfolioMonitorStats {
   /** Price updates accepted (held or not). */
   readonly updatesApplied: number
-  /** Price updates dropped: malformed, older than the kept one from the same source, or after `stop()`. */
+  /** Price updates dropped: malformed (from `applyPriceUpdate` or an Observable), or after `stop()`. */
   readonly updatesIgnored: number
   readonly snapshotsEmitted: number
   /** Snapshot handlers that threw (they are isolated from each other). */
@@ -81,7 +81,10 @@ export interface PortfolioMonitor {
   addHolding(symbol: string, amount: Decimal | string, options?: HoldingOptions): void
   removeHolding(symbol: string): boolean
   getHoldings(): Holding[]
-  /** Feeds one price directly. Malformed updates are counted and dropped, never thrown. */
+  /**
+   * Feeds one price directly. Malformed updates are counted and dropped, never thrown. Prices
+   * are taken in the order given (the feed manager never lets a symbol's event time go back).
+   */
   applyPriceUpdate(update: PriceUpdate): void
   /** Takes prices from an Observable or the bus's `price_update` events. Returns detach. */
   attach(source: PriceSource): () => void
@@ -192,24 +195,25 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
     if (!stopped) throttler.request()
   }
 
-  const applyPriceUpdate = (update: PriceUpdate): void => {
+  // Prices from the bus or the feed manager: validated and ordered where their frames entered.
+  const apply = (update: PriceUpdate): void => {
     if (stopped) {
       stats.updatesIgnored++
       return
     }
+    stats.updatesApplied++
+    if (valuation.applyPrice(update)) changed()
+  }
+
+  // Prices from a caller: only the shape is the caller's word, so it is checked here.
+  const applyPriceUpdate = (update: unknown): void => {
     const problem = invalidUpdate(update)
     if (problem !== undefined) {
       stats.updatesIgnored++
       logger.debug({ problem }, 'portfolio ignored a malformed price update')
       return
     }
-    const result = valuation.applyPrice(update)
-    if (result === 'older') {
-      stats.updatesIgnored++
-      return
-    }
-    stats.updatesApplied++
-    if (result === 'held') changed()
+    apply(update as PriceUpdate)
   }
 
   const attach = (source: PriceSource): (() => void) => {
@@ -219,7 +223,8 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
       source,
       {
         prefix: 'portfolio',
-        onPrice: applyPriceUpdate,
+        onPrice: apply,
+        onUncheckedPrice: applyPriceUpdate,
         onError: (error) => {
           logger.warn(
             { err: error },
@@ -284,7 +289,7 @@ export function createPortfolioMonitor(options: PortfolioMonitorOptions = {}): P
           bus,
           clock,
           logger,
-          onPrice: applyPriceUpdate,
+          onPrice: apply,
         })
       } catch (error) {
         monitoring = false

@@ -1,5 +1,6 @@
 import { Decimal, EventType, createEventBus } from '@crypto-analyzer/core-events'
-import type { AlertEvent } from '@crypto-analyzer/core-events'
+import type { AlertEvent, PriceUpdate } from '@crypto-analyzer/core-events'
+import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
 import { createPriceFeedManager } from '@crypto-analyzer/price-feeds'
 import { describe, expect, it, vi } from 'vitest'
 import { PortfolioError, createAlertEngine, createPortfolioMonitor } from './index.js'
@@ -90,6 +91,52 @@ describe('startMonitoring', () => {
     await monitor.stop()
     engine.stop()
     bus.stop()
+  })
+
+  // The monitor and the engine trust the order of what the feed brings: the feed manager is
+  // where a late frame is discarded, so neither moves a price back nor fires on one.
+  it('neither values nor alerts on a late exchange frame, which the feed manager discards', async () => {
+    const binance = await startFakeBinance({ tickInterval: 0, pingInterval: 0, seed: 5 })
+    const bus = createEventBus()
+    bus.start()
+    const engine = createAlertEngine({ bus })
+    engine.attach(bus)
+    engine.addAlert({ id: 'high', symbol: 'BTC', condition: 'price > 100000' })
+    const monitor = createPortfolioMonitor({ bus, throttle: 0 })
+    monitor.addHolding('BTC', '2')
+    try {
+      await monitor.startMonitoring({
+        provider: 'binance',
+        feedOptions: { urls: { binance: binance.url } },
+      })
+      await waitFor(() => {
+        expect(binance.subscriptions()).toEqual(['btcusdt@ticker'])
+      })
+      const at = Date.now()
+      const btc = () => monitor.getSnapshot().holdings[0]?.price?.toFixed()
+      binance.emitTicker('btcusdt@ticker', { E: at, c: '65000.00' })
+      await waitFor(() => {
+        expect(btc()).toBe('65000')
+      })
+      binance.emitTicker('btcusdt@ticker', { E: at - 1000, c: '200000.00' })
+      binance.emitTicker('btcusdt@ticker', { E: at + 1, c: '65001.00' })
+      await waitFor(() => {
+        expect(btc()).toBe('65001')
+      })
+      expect(monitor.getSnapshot().totalValue.toFixed()).toBe('130002')
+      expect(engine.getStats()).toMatchObject({ fired: 0, evaluated: 2 })
+      const prices = bus.getHistory({ filter: { eventTypes: [EventType.PRICE_UPDATE] } })
+      expect(prices.map((event) => (event.data as PriceUpdate).price.toFixed())).toEqual([
+        '65000',
+        '65001',
+      ])
+      expect(monitor.getFeedManager()?.getStatus().providers[0]?.outOfOrder).toBe(1)
+    } finally {
+      await monitor.stop()
+      engine.stop()
+      bus.stop()
+      await binance.close()
+    }
   })
 
   it('configures fallbacks in order on the manager it creates', async () => {

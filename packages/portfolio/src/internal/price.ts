@@ -4,8 +4,9 @@ import type { PriceUpdate } from '@crypto-analyzer/core-events'
 const finite = (value: unknown): boolean => Decimal.isDecimal(value) && value.isFinite()
 
 /**
- * Why an update cannot be used, or `undefined` when it can. Updates come from other code at run
- * time, so the shape is checked rather than trusted.
+ * Why an update cannot be used, or `undefined` when it can. For prices a caller hands in
+ * (`applyPriceUpdate`, `evaluate`, an Observable), whose type is only the caller's word; prices
+ * from the bus are not checked again, the feed manager validated them where their frame entered.
  */
 export function invalidUpdate(update: unknown): string | undefined {
   if (typeof update !== 'object' || update === null) return 'not an object'

@@ -37,7 +37,13 @@ export function subscriptionId(prefix: string): string {
 
 export interface AttachHandlers {
   readonly prefix: string
+  /**
+   * A `price_update` from the bus: trusted as it is, because the feed manager that published it
+   * validated the frame and never lets a symbol's event time go back.
+   */
   readonly onPrice: (update: PriceUpdate) => void
+  /** A value from a caller's Observable: typed only by the caller, so it is checked before use. */
+  readonly onUncheckedPrice: (update: unknown) => void
   /** Bus events of `extraTypes`. */
   readonly onEvent?: ((event: AnyStreamEvent) => void) | undefined
   readonly extraTypes?: readonly EventType[] | undefined
@@ -57,7 +63,10 @@ function subscribe(source: PriceSource, handlers: AttachHandlers): () => void {
     )
   }
   if (isObservable(source)) {
-    const subscription = source.subscribe({ next: handlers.onPrice, error: handlers.onError })
+    const subscription = source.subscribe({
+      next: handlers.onUncheckedPrice,
+      error: handlers.onError,
+    })
     return () => {
       subscription.unsubscribe()
     }

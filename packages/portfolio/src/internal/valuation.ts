@@ -112,21 +112,17 @@ export class Valuation {
 
   /**
    * Records the price and revalues the one holding of that symbol. Returns whether a held
-   * symbol changed. An update older than the kept one from the same source is ignored
-   * (`'older'`), so a late frame cannot move a price back.
+   * symbol changed. Updates are taken in the order given: the feed manager never lets a
+   * symbol's event time go back, so a late frame never reaches this point.
    */
-  applyPrice(update: PriceUpdate): 'held' | 'not-held' | 'older' {
-    const kept = this.prices.get(update.symbol)
-    if (kept?.source === update.source && update.timestamp < kept.timestamp) {
-      return 'older'
-    }
+  applyPrice(update: PriceUpdate): boolean {
     this.prices.set(update.symbol, update)
     const position = this.positions.get(update.symbol)
-    if (position === undefined) return 'not-held'
+    if (position === undefined) return false
     this.withdraw(position)
     this.price(position, update)
     this.deposit(position)
-    return 'held'
+    return true
   }
 
   totals(): ValuationTotals {
