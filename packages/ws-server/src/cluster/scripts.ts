@@ -53,13 +53,16 @@ return result
 export const LEAVE = `return redis.call('ZREM', KEYS[1], ARGV[1])`
 
 /**
- * Publishes one event to one or more room streams, atomically: checks the fencing token, claims
- * an alert firing, then per room INCR seq + XADD (bounded) + latest state in a hash.
+ * Publishes one channel message to one or more room streams, atomically: checks the fencing
+ * token, claims an alert firing, then per room INCR seq + XADD (bounded) + latest state in a hash.
+ * The message is stored as its fields (see records.ts), never as assembled JSON text: `s` seq,
+ * `c` wire type, `k` key, `t` sent time, `d` data JSON; the hash value is the same fields as a
+ * JSON document.
  *
  * KEYS: epoch, claim (epoch again when no claim), then per room: seq, stream, latest.
- * ARGV: token, claimOwner ('' = no claim), claimTtlMs, then per room: head, tail, key, kind,
- * mod (> 0: the entry key is its seq and the latest field is seq % mod), maxlen.
- * The message text is head .. ',"seq":' .. seq .. tail.
+ * ARGV: token, claimOwner ('' = no claim), claimTtlMs, type, sentAt, data, then per room: key,
+ * own ('1': the message is its own key, its seq), slots (> 0: the hash keeps the newest `slots`
+ * messages in field seq % slots; 0: one per key), maxlen.
  * Returns the seqs, -1 when fenced (a newer leader exists), -2 when another node already fired
  * this alert edge.
  */
@@ -74,18 +77,18 @@ local seqs = {}
 local rooms = (#KEYS - 2) / 3
 for i = 0, rooms - 1 do
   local k = 3 + i * 3
-  local a = 4 + i * 6
+  local a = 7 + i * 4
   local seq = redis.call('INCR', KEYS[k])
-  local key = ARGV[a + 2]
+  local s = string.format('%d', seq)
+  local key = ARGV[a]
+  if ARGV[a + 1] == '1' then key = s end
   local field = key
-  local mod = tonumber(ARGV[a + 4])
-  if mod > 0 then
-    key = tostring(seq)
-    field = tostring(seq % mod)
-  end
-  local text = ARGV[a] .. ',"seq":' .. seq .. ARGV[a + 1]
-  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[a + 5], '*', 's', seq, 'k', key, 't', ARGV[a + 3], 'm', text)
-  redis.call('HSET', KEYS[k + 2], field, seq .. '|' .. ARGV[a + 3] .. '|' .. key .. '|' .. text)
+  local slots = tonumber(ARGV[a + 2])
+  if slots > 0 then field = string.format('%d', seq % slots) end
+  redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[a + 3], '*',
+    's', s, 'c', ARGV[4], 'k', key, 't', ARGV[5], 'd', ARGV[6])
+  redis.call('HSET', KEYS[k + 2], field,
+    cjson.encode({ s = s, c = ARGV[4], k = key, t = ARGV[5], d = ARGV[6] }))
   seqs[#seqs + 1] = seq
 end
 return seqs
