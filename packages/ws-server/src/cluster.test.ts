@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { encodeMessage, encodePriceData } from '@crypto-analyzer/core-events'
 import { eventually } from '@crypto-analyzer/test-support'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -14,9 +15,10 @@ import {
   startNode,
   uniquePrefix,
 } from './test-support/cluster.js'
-import type { NodeProcess } from './test-support/cluster.js'
+import type { ClusterDoc, NodeProcess } from './test-support/cluster.js'
 import { createRedisStateStore, serviceOptionsFromEnv, startService } from './index.js'
-import { connect, ofType } from './test-support/harness.js'
+import type { RunningService } from './index.js'
+import { TEST_START, connect, ofType, price } from './test-support/harness.js'
 import type { Message, TestClient } from './test-support/harness.js'
 
 // Real Redis: with CI=true these tests must run; elsewhere they skip (with the reason) when no
@@ -33,6 +35,7 @@ let redis: Redis
 let prefix: string
 let home: string
 let nodes: NodeProcess[] = []
+const services: RunningService[] = []
 const clients: TestClient[] = []
 
 beforeAll(() => {
@@ -50,6 +53,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close()
   await Promise.all(nodes.map((node) => node.stop()))
+  await Promise.all(services.splice(0).map((service) => service.close()))
   nodes = []
   if (available) await dropPrefix(redis, prefix)
   await rm(home, { recursive: true, force: true })
@@ -287,6 +291,97 @@ describe.runIf(available)('several server processes on Redis', () => {
     } finally {
       await proxy.stop()
     }
+  })
+})
+
+describe.runIf(available)('a node reading the service state from Redis', () => {
+  const provider = {
+    provider: 'binance',
+    primary: true,
+    state: 'connected',
+    symbols: ['BTC'],
+    messagesReceived: 3,
+    uptimeSeconds: 1,
+    reconnects: 0,
+    droppedFrames: 0,
+    lastMessageAt: Date.now(),
+    staleAfter: 60_000,
+  }
+  const btc = encodePriceData(price('BTC', '65000.5'))
+  /** A `prices` room message stored as the leader's PUBLISH script stores it. */
+  const stored = (seq: number, change: Record<string, string> = {}): Record<string, string> => ({
+    s: String(seq),
+    c: 'price_update',
+    k: 'BTC',
+    t: String(TEST_START + seq),
+    d: btc,
+    ...change,
+  })
+  const frame = (seq: number): string =>
+    encodeMessage('price_update', btc, { seq, sentAt: TEST_START + seq })
+
+  it('drops and counts invalid stream entries, latest-state values and feeds, and serves the good ones', async () => {
+    // Another node holds the lease: this one only follows.
+    await redis.set(`${prefix}leader`, 'elsewhere', 'PX', 60_000)
+    await redis.set(`${prefix}feeds`, JSON.stringify([provider, { ...provider, state: 'lost' }]))
+    const stream = `${prefix}room:prices:stream`
+    await redis.xadd(stream, '*', ...Object.entries(stored(1)).flat())
+    await redis.hset(`${prefix}room:prices:latest`, {
+      BTC: JSON.stringify(stored(1)),
+      ETH: '{"s":"2","c":"price_update"',
+      ADA: JSON.stringify(stored(3, { t: 'soon' })),
+    })
+    const service = await startService({
+      port: 0,
+      redisUrl: REDIS_URL,
+      redisPrefix: prefix,
+      nodeId: 'follower',
+      leaderLease: 2000,
+      symbols: ['BTC', 'ETH', 'ADA'],
+    })
+    services.push(service)
+    const status = async (): Promise<ClusterDoc & { invalid_entries: number }> =>
+      (
+        (await (await fetch(`${service.url}/status`)).json()) as {
+          cluster: ClusterDoc & { invalid_entries: number }
+        }
+      ).cluster
+    const watcher = await connect(`${service.url.replace('http', 'ws')}/ws`)
+    clients.push(watcher)
+    watcher.send({ type: 'join_room', room: 'prices' })
+    await watcher.next(ofType('room_joined'))
+    await watcher.next(ofType('price_update'))
+
+    const bad: Record<string, string>[] = [
+      stored(2, { s: '0' }),
+      stored(2, { s: 'two' }),
+      stored(2, { c: 'feed_status' }),
+      stored(2, { c: 'price' }),
+      stored(2, { t: '-1' }),
+      stored(2, { d: '{"symbol":"BTC"}' }),
+      { s: '2', c: 'price_update', t: String(TEST_START), d: btc },
+    ]
+    for (const fields of bad) await redis.xadd(stream, '*', ...Object.entries(fields).flat())
+    await redis.xadd(stream, '*', ...Object.entries(stored(2)).flat())
+    await watcher.next(ofType('price_update'))
+
+    // The client got the snapshot and the good entry, byte for byte as the hub frames them.
+    expect(watcher.raw.filter((text) => text.includes('"price_update"'))).toEqual([
+      frame(1),
+      frame(2),
+    ])
+    const cluster = await eventually(async () => {
+      const current = await status()
+      return current.nodes.includes('follower') ? current : undefined
+    }, 'a heartbeat')
+    // 2 latest-state values + 7 stream entries + 1 feed provider.
+    expect(cluster).toMatchObject({ leader: false, leader_id: 'elsewhere', invalid_entries: 10 })
+    const document = (await (await fetch(`${service.url}/status`)).json()) as {
+      feeds: { provider: string; state: string }[]
+    }
+    expect(document.feeds).toEqual([
+      expect.objectContaining({ provider: 'binance', state: 'connected' }),
+    ])
   })
 })
 
