@@ -9,6 +9,7 @@
 //   pnpm -F @crypto-analyzer/examples-streaming websocket-client -- --provider coinbase --symbols BTC,ETH
 import { decodeServerMessage, formatDecimal } from '@crypto-analyzer/core-events'
 import type { ServerMessage } from '@crypto-analyzer/core-events'
+import { resolveHome } from '@crypto-analyzer/portfolio'
 import { startService } from '@crypto-analyzer/ws-server'
 import type { RunningService } from '@crypto-analyzer/ws-server'
 import WebSocket from 'ws'
@@ -45,6 +46,7 @@ if (typeof urlFlag === 'string') {
     binanceUrl: options.binanceUrl,
     coinbaseUrl: options.coinbaseUrl,
     token: typeof token === 'string' ? token : undefined,
+    home: resolveHome(process.env),
   })
   url = `${service.url.replace(/^http/, 'ws')}/ws`
   console.log(`started a server at ${service.url} (dashboard there, WebSocket at ${url})`)

@@ -220,10 +220,25 @@ describe('createStateStore files', () => {
   )
 
   it('rejects bad options naming the fix', () => {
-    expect(() => createStateStore({ pollInterval: 5000 })).toThrow(/at most 1000/)
-    expect(() => createStateStore({ lockTimeout: 0 })).toThrow(
+    const home = join(tmpdir(), 'ca-portfolio-unused')
+    expect(() => createStateStore({ home, pollInterval: 5000 })).toThrow(/at most 1000/)
+    expect(() => createStateStore({ home, lockTimeout: 0 })).toThrow(
       /lockTimeout must be an integer >= 1/,
     )
+    // The library never reads the environment: the app says where state lives.
+    for (const options of [undefined, {}, { home: ' ' }]) {
+      let error: unknown
+      try {
+        createStateStore(options as never)
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(PortfolioError)
+      expect(error).toMatchObject({ reason: 'invalid-config', code: 'INVALID_CONFIG' })
+      expect((error as Error).message).toMatch(
+        /home .*is required; e\.g\. .*resolveHome\(process\.env\)/,
+      )
+    }
   })
 })
 

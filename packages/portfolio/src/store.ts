@@ -13,8 +13,8 @@ import { stateDocuments } from './state-documents.js'
 import type { HoldingRecord, StateDocument } from './state-documents.js'
 
 export interface StateStoreOptions {
-  /** The state directory. Default {@link resolveHome}() (env `CRYPTO_ANALYZER_HOME`, ...). */
-  readonly home?: string | undefined
+  /** The state directory, e.g. `resolveHome(process.env)`. Required. */
+  readonly home: string
   readonly clock?: Clock | undefined
   readonly logger?: Logger | undefined
   /** Longest wait for another process's lock, ms. Default 10000. */
@@ -59,11 +59,12 @@ export interface StateStore {
 }
 
 /**
- * The state directory: `CRYPTO_ANALYZER_HOME`, else `$XDG_CONFIG_HOME/crypto-analyzer`, else
- * `~/.config/crypto-analyzer`. Relative values are resolved against the working directory
- * (`XDG_CONFIG_HOME` is ignored unless absolute, as the XDG spec says).
+ * The state directory for an environment (an app passes `process.env`): `CRYPTO_ANALYZER_HOME`,
+ * else `$XDG_CONFIG_HOME/crypto-analyzer`, else `~/.config/crypto-analyzer`. Relative values are
+ * resolved against the working directory (`XDG_CONFIG_HOME` is ignored unless absolute, as the
+ * XDG spec says).
  */
-export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+export function resolveHome(env: Readonly<Record<string, string | undefined>>): string {
   const home = env['CRYPTO_ANALYZER_HOME']
   if (home !== undefined && home.trim() !== '') return resolve(home)
   const xdg = env['XDG_CONFIG_HOME']
@@ -83,8 +84,15 @@ interface KindSpec<T> {
  * processes never lose each other's changes. A corrupt or newer-version file is reported with
  * its path and never overwritten.
  */
-export function createStateStore(options: StateStoreOptions = {}): StateStore {
-  const home = resolve(options.home ?? resolveHome())
+export function createStateStore(options: StateStoreOptions): StateStore {
+  const given = (options as Partial<StateStoreOptions> | undefined)?.home
+  if (typeof given !== 'string' || given.trim() === '') {
+    throw new PortfolioError(
+      'invalid-config',
+      'home (the state directory) is required; e.g. createStateStore({ home: resolveHome(process.env) })',
+    )
+  }
+  const home = resolve(given)
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger
   const lockTimeout = toInteger(options.lockTimeout, 10_000, 'lockTimeout', 1)

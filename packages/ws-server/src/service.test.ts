@@ -106,6 +106,12 @@ describe('startService', () => {
     await expect(startService({ port: 0, home, symbols: ['BTC-USD'] })).rejects.toThrow(
       /invalid symbol "BTC-USD"/,
     )
+    await expect(startService({ port: 0 })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringMatching(
+        /home is required without redisUrl; e\.g\. home: resolveHome/,
+      ) as unknown,
+    })
   })
 
   it('closes idempotently', async () => {
@@ -151,6 +157,8 @@ describe('serviceOptionsFromEnv', () => {
       redisUrl: undefined,
     })
     expect(serviceOptionsFromEnv({})).toMatchObject({ port: undefined, provider: undefined })
+    // Without CRYPTO_ANALYZER_HOME, the XDG default the apps always had.
+    expect(serviceOptionsFromEnv({ XDG_CONFIG_HOME: '/x' }).home).toBe('/x/crypto-analyzer')
   })
 
   it.each([

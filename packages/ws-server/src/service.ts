@@ -13,6 +13,7 @@ import {
   createAlertEngine,
   createPortfolioMonitor,
   createStateStore,
+  resolveHome,
   type HoldingRecord,
 } from '@crypto-analyzer/portfolio'
 import {
@@ -50,8 +51,8 @@ export interface ServiceOptions {
   readonly token?: string | undefined
   readonly allowedOrigins?: readonly string[] | undefined
   /**
-   * Saved-state directory (holdings and alerts); default the portfolio package's `resolveHome()`.
-   * Not used with `redisUrl`: state then lives in Redis.
+   * Saved-state directory (holdings and alerts), e.g. portfolio's `resolveHome(process.env)`.
+   * Required without `redisUrl`; not used with it: state then lives in Redis.
    */
   readonly home?: string | undefined
   /**
@@ -136,7 +137,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     cluster === undefined
       ? undefined
       : createRedisStateStore({ url: cluster.redisUrl, prefix: cluster.prefix, logger })
-  const store = redisStore ?? createStateStore({ home: options.home, logger })
+  const store = redisStore ?? createStateStore({ home: requireHome(options.home), logger })
   const portfolio = createPortfolioMonitor({ bus, logger })
   const alerts = createAlertEngine({ bus, logger })
 
@@ -287,6 +288,17 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   }
 }
 
+// Thrown before any socket or timer exists: the store is created before the feeds start.
+const requireHome = (home: string | undefined): string => {
+  if (home === undefined) {
+    throw new CryptoAnalyzerError(
+      'INVALID_CONFIG',
+      'home is required without redisUrl; e.g. home: resolveHome(process.env)',
+    )
+  }
+  return home
+}
+
 const parseProvider = (value: string, name: string): ProviderName => {
   const provider = value.trim().toLowerCase()
   if (!isProviderName(provider)) {
@@ -359,7 +371,7 @@ export function serviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Ser
     coinbaseUrl: get('CRYPTO_ANALYZER_COINBASE_URL'),
     token: get('CRYPTO_ANALYZER_TOKEN'),
     allowedOrigins: origins === undefined ? undefined : list(origins),
-    home: get('CRYPTO_ANALYZER_HOME'),
+    home: resolveHome(env),
     redisUrl: get('CRYPTO_ANALYZER_REDIS_URL'),
     redisPrefix: get('CRYPTO_ANALYZER_REDIS_PREFIX'),
     nodeId: get('CRYPTO_ANALYZER_NODE_ID'),

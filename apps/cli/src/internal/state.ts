@@ -1,5 +1,5 @@
 import type { Logger } from '@crypto-analyzer/core-events'
-import { createStateStore } from '@crypto-analyzer/portfolio'
+import { createStateStore, resolveHome } from '@crypto-analyzer/portfolio'
 import type { StateStore } from '@crypto-analyzer/portfolio'
 import { Flags } from '@oclif/core'
 import type { Interfaces } from '@oclif/core'
@@ -36,6 +36,9 @@ export interface OpenedStateStore {
   readonly close: () => Promise<void>
 }
 
+/** $CRYPTO_ANALYZER_HOME, else the XDG default: the CLI reads env, the libraries never do. */
+export const stateHome = (): string => resolveHome(process.env)
+
 const given = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim()
 
@@ -46,7 +49,7 @@ const given = (value: string | undefined): string | undefined =>
 export async function openStateStore(flags: StateFlags, logger: Logger): Promise<OpenedStateStore> {
   const url = given(flags['redis-url'])
   if (url === undefined) {
-    const store = createStateStore({ logger })
+    const store = createStateStore({ home: stateHome(), logger })
     return {
       store,
       where: (kind) => store.paths[kind],

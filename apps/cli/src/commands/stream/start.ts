@@ -13,7 +13,7 @@ import {
 import { colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { hostFlag, portFlag, serverBaseUrl, tokenFlag } from '../../internal/server-flags.js'
-import { redisPrefixFlag, redisUrlFlag } from '../../internal/state.js'
+import { redisPrefixFlag, redisUrlFlag, stateHome } from '../../internal/state.js'
 
 export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override summary = 'Run the WebSocket server and dashboard in the foreground.'
@@ -61,6 +61,7 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
       provider: flags.provider,
       fallback: fallbackList(flags.provider, flags.fallback),
       symbols: flags.symbols ?? [...DEFAULT_SYMBOLS],
+      home: stateHome(),
       logger: this.packageLogger,
       version: this.config.version,
       ...(flags.quote === undefined ? {} : { quote: flags.quote }),
