@@ -24,7 +24,7 @@ const waitFor = async (condition, what, timeout = 120_000) => {
 async function once(run) {
   const bn = await startFakeBinance({ seed: run + 1 })
   const cb = await startFakeCoinbase({ seed: run + 100 })
-  const manager = createPriceFeedManager({ urls: { binance: bn.url, coinbase: cb.url }, env: {} })
+  const manager = createPriceFeedManager({ urls: { binance: bn.url, coinbase: cb.url } })
   manager.addProvider('binance', SYMBOLS, { isPrimary: true })
   manager.addProvider('coinbase', SYMBOLS)
   const firstFallback = new Map()

@@ -3,12 +3,19 @@
 // CRYPTO_ANALYZER_BINANCE_URL / CRYPTO_ANALYZER_COINBASE_URL (e.g. a local fake exchange),
 // else to the real exchange, with the mock as fallback.
 import { formatDecimal } from '@crypto-analyzer/core-events'
-import { createPriceFeedManager } from '@crypto-analyzer/price-feeds'
+import { VENUES, createPriceFeedManager } from '@crypto-analyzer/price-feeds'
 
 const provider = process.argv[2] ?? 'mock'
 const seconds = Number(process.argv[3] ?? 3)
 
-const feeds = createPriceFeedManager({ mock: { interval: 500, seed: 42 } })
+// The library reads no environment: this script does, for every venue with a URL.
+const urls = Object.fromEntries(
+  VENUES.filter((venue) => venue.urlVariable !== undefined).map((venue) => [
+    venue.name,
+    process.env[venue.urlVariable],
+  ]),
+)
+const feeds = createPriceFeedManager({ urls, mock: { interval: 500, seed: 42 } })
 if (provider === 'mock') {
   feeds.addProvider('mock', ['BTC', 'ETH'])
 } else {

@@ -1,6 +1,6 @@
 import { CryptoAnalyzerError } from '@crypto-analyzer/core-events'
 import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   DEFAULT_PROVIDER_URLS,
   FeedError,
@@ -8,23 +8,14 @@ import {
   resolveProviderUrl,
 } from './index.js'
 import { harness } from './test-support/harness.js'
-import { waitFor } from './test-support/wait.js'
+import { waitFor } from '@crypto-analyzer/test-support'
 
 describe('resolveProviderUrl', () => {
-  it('prefers the option, then the env variable, then the real exchange', () => {
-    const env = {
-      CRYPTO_ANALYZER_BINANCE_URL: 'ws://127.0.0.1:9001/ws',
-      CRYPTO_ANALYZER_COINBASE_URL: 'ws://127.0.0.1:9002',
-    }
-    expect(resolveProviderUrl('binance', 'wss://example.test/ws', env)).toBe(
-      'wss://example.test/ws',
-    )
-    expect(resolveProviderUrl('binance', undefined, env)).toBe('ws://127.0.0.1:9001/ws')
-    expect(resolveProviderUrl('coinbase', undefined, env)).toBe('ws://127.0.0.1:9002')
-    expect(resolveProviderUrl('binance', undefined, {})).toBe('wss://stream.binance.com:9443/ws')
-    expect(resolveProviderUrl('coinbase', '', { CRYPTO_ANALYZER_COINBASE_URL: '  ' })).toBe(
-      'wss://ws-feed.exchange.coinbase.com',
-    )
+  it('prefers the override, else the real exchange', () => {
+    expect(resolveProviderUrl('binance', 'wss://example.test/ws')).toBe('wss://example.test/ws')
+    expect(resolveProviderUrl('coinbase', ' ws://127.0.0.1:9002 ')).toBe('ws://127.0.0.1:9002')
+    expect(resolveProviderUrl('binance')).toBe('wss://stream.binance.com:9443/ws')
+    expect(resolveProviderUrl('coinbase', '  ')).toBe('wss://ws-feed.exchange.coinbase.com')
     expect(DEFAULT_PROVIDER_URLS).toEqual({
       binance: 'wss://stream.binance.com:9443/ws',
       coinbase: 'wss://ws-feed.exchange.coinbase.com',
@@ -35,9 +26,12 @@ describe('resolveProviderUrl', () => {
     expect(() => resolveProviderUrl('binance', 'http://example.test')).toThrow(
       /the binance URL option must be a ws:\/\/ or wss:\/\/ URL/,
     )
-    expect(() =>
-      resolveProviderUrl('coinbase', undefined, { CRYPTO_ANALYZER_COINBASE_URL: 'not a url' }),
-    ).toThrow(/env CRYPTO_ANALYZER_COINBASE_URL is not a URL/)
+    expect(() => resolveProviderUrl('coinbase', 'not a url')).toThrow(
+      /the coinbase URL option is not a URL/,
+    )
+    expect(() => resolveProviderUrl('mock' as 'binance')).toThrow(
+      /no URL for provider "mock": only binance and coinbase connect anywhere/,
+    )
     let error: unknown
     try {
       resolveProviderUrl('binance', 'ftp://x')
@@ -54,22 +48,24 @@ describe('resolveProviderUrl', () => {
 })
 
 describe('createPriceFeedManager options', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
   it.each([
     [{ staleAfter: 0 }, /staleAfter must be an integer >= 1/],
     [{ staleAfter: 1.5 }, /staleAfter must be an integer >= 1/],
     [{ failbackAfter: -1 }, /failbackAfter must be an integer >= 0/],
     [{ quote: 'us dollar' }, /quote "us dollar" is not a currency code/],
-    [
-      { env: { CRYPTO_ANALYZER_QUOTE: 'U$D' } },
-      /env CRYPTO_ANALYZER_QUOTE "U\$D" is not a currency code/,
-    ],
+    [{ quote: 'U$D' }, /quote "U\$D" is not a currency code/],
+    [{ mock: { interval: 0 } }, /mock.interval must be an integer >= 1/],
   ])('rejects %o at once', (options, message) => {
     expect(() => createPriceFeedManager(options)).toThrow(message)
     expect(() => createPriceFeedManager(options)).toThrow(CryptoAnalyzerError)
   })
 
   it('checks providers and symbols when they are added', () => {
-    const manager = createPriceFeedManager({ env: {} })
+    const manager = createPriceFeedManager()
     expect(() => {
       manager.addProvider('kraken' as 'mock', ['BTC'])
     }).toThrow(/unknown provider "kraken": use one of binance, coinbase, mock/)
@@ -83,10 +79,10 @@ describe('createPriceFeedManager options', () => {
       manager.addProvider('binance', ['BTC'], { isPrimary: true })
       manager.addProvider('coinbase', ['BTC'], { isPrimary: true })
     }).toThrow(/binance is already the primary provider/)
-    const badUrl = createPriceFeedManager({ env: { CRYPTO_ANALYZER_BINANCE_URL: 'http://x' } })
+    const badUrl = createPriceFeedManager({ urls: { binance: 'http://x' } })
     expect(() => {
       badUrl.addProvider('binance', ['BTC'])
-    }).toThrow(/env CRYPTO_ANALYZER_BINANCE_URL must be a ws/)
+    }).toThrow(/the binance URL option must be a ws/)
     // The mock never looks at exchange URLs.
     expect(() => {
       badUrl.addProvider('mock', [])
@@ -94,7 +90,7 @@ describe('createPriceFeedManager options', () => {
   })
 
   it('refuses to start without providers and to add one after start', async () => {
-    const manager = createPriceFeedManager({ env: {}, mock: { seed: 1 } })
+    const manager = createPriceFeedManager({ mock: { seed: 1 } })
     await expect(manager.start()).rejects.toThrow(/no provider added/)
     manager.addProvider('mock', ['BTC'])
     await manager.start()
@@ -106,7 +102,7 @@ describe('createPriceFeedManager options', () => {
   })
 
   it('merges symbols when a provider is added twice, and makes the first provider primary by default', async () => {
-    const manager = createPriceFeedManager({ env: {}, mock: { seed: 1 } })
+    const manager = createPriceFeedManager({ mock: { seed: 1 } })
     manager.addProvider('mock', ['BTC'])
     manager.addProvider('mock', ['eth', 'BTC'])
     expect(manager.getStatus().providers).toMatchObject([
@@ -117,15 +113,17 @@ describe('createPriceFeedManager options', () => {
     await manager.stop()
   })
 
-  it('takes the exchange URL and the quote from the environment', async () => {
+  it('reads no environment: the URL, quote and mock interval come from the options only', async () => {
+    vi.stubEnv('CRYPTO_ANALYZER_BINANCE_URL', 'http://not-a-websocket')
+    vi.stubEnv('CRYPTO_ANALYZER_QUOTE', 'not a quote')
+    vi.stubEnv('CRYPTO_ANALYZER_MOCK_INTERVAL_MS', 'fast')
     const server = await startFakeBinance({ tickInterval: 50 })
-    const h = harness({
-      env: { CRYPTO_ANALYZER_BINANCE_URL: server.url, CRYPTO_ANALYZER_QUOTE: 'btc' },
-    })
-    h.manager.addProvider('binance', ['BNB'])
+    const h = harness({ urls: { binance: server.url } })
+    h.manager.addProvider('binance', ['BTC'])
+    h.manager.addProvider('mock', [])
     await h.manager.start()
-    await waitFor(() => h.of('BNB').length > 0, 'BNB priced in BTC')
-    expect(server.subscriptions()).toEqual(['bnbbtc@ticker'])
+    await waitFor(() => h.of('BTC', 'binance').length > 0, 'BTC from the fake')
+    expect(server.subscriptions()).toEqual(['btcusdt@ticker'])
     await h.manager.stop()
     await server.close()
   })

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { FeedError } from './index.js'
 import type { PriceFeedManager } from './index.js'
 import { harness } from './test-support/harness.js'
-import { waitFor } from './test-support/wait.js'
+import { waitFor } from '@crypto-analyzer/test-support'
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -347,5 +347,66 @@ describe('coinbase provider', () => {
     await waitFor(() => server.connectionCount === 0, 'the socket closed')
     expect(h.statuses.at(-1)).toMatchObject({ provider: 'coinbase', state: 'stopped' })
     expect(h.manager.getStatus().providers[0]?.state).toBe('stopped')
+  })
+})
+
+describe('two exchanges on one manager', () => {
+  it("never hands one venue's frames to the other venue's adapter", async () => {
+    const bn = await binance({ tickInterval: 0, pingInterval: 0 })
+    const cb = await coinbase({ tickInterval: 0, heartbeatInterval: 0 })
+    const h = harness({ urls: { binance: bn.url, coinbase: cb.url } })
+    managed(h.manager).addProvider('binance', ['BTC'], { isPrimary: true })
+    h.manager.addProvider('coinbase', ['BTC'])
+    await h.manager.start()
+    await waitFor(
+      () => bn.subscriptions().length === 1 && cb.subscriptions().length === 1,
+      'both subscribed',
+    )
+    // The replayed Coinbase ticker after subscribing is the last frame Coinbase sends unasked.
+    await waitFor(
+      () => (h.manager.getStatus().providers[1]?.messagesReceived ?? 0) >= 2,
+      'the Coinbase ack and replay',
+    )
+    const counts = () =>
+      h.manager.getStatus().providers.map((p) => [p.messagesReceived, p.droppedFrames])
+    const received = (index: number): number =>
+      h.manager.getStatus().providers[index]?.messagesReceived ?? 0
+    const bnBefore = received(0)
+    const cbBefore = received(1)
+    const time = `${new Date(Date.now() + 60_000).toISOString().slice(0, -1)}456Z`
+    // Each a valid frame of the other venue, sent on the wrong socket.
+    bn.sendRaw(
+      JSON.stringify({
+        type: 'ticker',
+        sequence: 9_000_000_000_000,
+        product_id: 'BTC-USD',
+        price: '4242',
+        open_24h: '4000',
+        volume_24h: '1',
+        time,
+      }),
+    )
+    cb.sendRaw(
+      JSON.stringify({
+        e: '24hrTicker',
+        E: Date.now() + 60_000,
+        s: 'BTCUSDT',
+        p: '1',
+        P: '0.1',
+        c: '4343',
+        v: '5',
+      }),
+    )
+    await waitFor(
+      () => received(0) === bnBefore + 1 && received(1) === cbBefore + 1,
+      'one frame on each stream',
+    )
+    expect(h.updates.filter((u) => u.price.equals(4242) || u.price.equals(4343))).toEqual([])
+    // Binance ignores a frame without `e`; Coinbase drops one without `type`: each judged only
+    // by the venue whose socket it came on.
+    expect(counts()).toEqual([
+      [bnBefore + 1, 0],
+      [cbBefore + 1, 1],
+    ])
   })
 })

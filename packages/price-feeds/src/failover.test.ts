@@ -5,7 +5,7 @@ import type { AnyStreamEvent, PriceUpdate, StreamEventBus } from '@crypto-analyz
 import { afterEach, describe, expect, it } from 'vitest'
 import { harness } from './test-support/harness.js'
 import type { Harness } from './test-support/harness.js'
-import { waitFor } from './test-support/wait.js'
+import { waitFor } from '@crypto-analyzer/test-support'
 
 const STALE = 500
 const FAILBACK = 1000

@@ -1,6 +1,7 @@
 import {
   CryptoAnalyzerError,
   EventType,
+  createEmitter,
   isProviderName,
   normalizeSymbol,
   parseSymbols,
@@ -9,6 +10,7 @@ import {
 } from '@crypto-analyzer/core-events'
 import type {
   Clock,
+  Emitter,
   FeedState,
   FeedStatus,
   Logger,
@@ -18,39 +20,34 @@ import type {
 } from '@crypto-analyzer/core-events'
 import { createStreamManager } from '@crypto-analyzer/stream-manager'
 import type { StreamConfig, StreamManager } from '@crypto-analyzer/stream-manager'
-import { Observable } from 'rxjs'
-import type { Subscriber } from 'rxjs'
+import type { Observable } from 'rxjs'
 import { FeedError } from './errors.js'
-import { createExchangeProvider, BINANCE_MAX_STREAMS } from './internal/exchange-provider.js'
-import type { ExchangeCounters } from './internal/exchange-provider.js'
-import { createMockProvider } from './internal/mock-provider.js'
 import type { ProviderAdapter, ProviderSink } from './internal/provider.js'
 import { FeedRouter } from './internal/router.js'
-import { MOCK_DEFAULT_SYMBOLS } from './mock.js'
-import { DEFAULT_QUOTES } from './parsers.js'
-import { resolveProviderUrl } from './urls.js'
+import { VENUE_TABLE } from './internal/venues/registry.js'
+import type { ExchangeName } from './internal/venues/venue.js'
 
 export interface PriceFeedManagerOptions {
   /** Where updates (`price_update`), statuses (`feed_status`) and errors (`error`) are also published. Start it yourself. */
   readonly bus?: StreamEventBus | undefined
   readonly clock?: Clock | undefined
   readonly logger?: Logger | undefined
-  /** Quote currency for every exchange (default binance `USDT`, coinbase `USD`); else env `CRYPTO_ANALYZER_QUOTE`. */
+  /** Quote currency for every exchange (default: each venue's, `DEFAULT_QUOTES`). */
   readonly quote?: string | undefined
-  /** Exchange URLs; else env `CRYPTO_ANALYZER_BINANCE_URL` / `CRYPTO_ANALYZER_COINBASE_URL`; else the real exchange. */
-  readonly urls?:
-    { readonly binance?: string | undefined; readonly coinbase?: string | undefined } | undefined
+  /** Exchange WebSocket URLs by provider (blank or absent: the real exchange, `DEFAULT_PROVIDER_URLS`). */
+  readonly urls?: Readonly<Partial<Record<ExchangeName, string | undefined>>> | undefined
   /** A symbol with no update for this long on its serving provider is stale (default 30000). */
   readonly staleAfter?: number | undefined
   /** The primary must deliver a symbol without a gap this long before it moves back (default 30000). */
   readonly failbackAfter?: number | undefined
-  /** Mock provider: `interval` ms between updates (default 1000, min 1; else env `CRYPTO_ANALYZER_MOCK_INTERVAL_MS`), `seed` for a reproducible walk. */
+  /** Mock provider: `interval` ms between updates (default 1000, min 1), `seed` for a reproducible walk. */
   readonly mock?:
     { readonly interval?: number | undefined; readonly seed?: number | undefined } | undefined
-  /** Overrides of the exchange stream configs (reconnect, heartbeat, ...); `streamId`, `url`, `symbols`, `onOpen` are ours. */
+  /**
+   * Overrides of the exchange stream configs (reconnect, heartbeat, ...); `streamId`, `url`,
+   * `symbols` and the callbacks (`onOpen`, `onClose`, `onMessage`, `onStateChange`) are ours.
+   */
   readonly stream?: Partial<StreamConfig> | undefined
-  /** Environment read for the overrides above (default `process.env`). */
-  readonly env?: NodeJS.ProcessEnv | undefined
 }
 
 export interface AddProviderOptions {
@@ -74,7 +71,7 @@ export interface ProviderStatus {
   readonly staleAfter: number
   /** `receivedAt − exchange event time` of its last update (clock skew included). */
   readonly exchangeLatencyMs: number | undefined
-  /** Updates discarded as older than the last one accepted (event time or Coinbase sequence). */
+  /** Updates discarded as not after the last one (event time, or at the same time the Coinbase sequence). */
   readonly outOfOrder: number
   /** Symbols the exchange rejected. */
   readonly unavailableSymbols: string[]
@@ -139,65 +136,21 @@ interface ProviderEntry {
   primary: boolean
 }
 
-/** A set of listeners that never lets one listener's exception reach the feed. */
-class Listeners<T> {
-  private list: ((value: T) => void)[] = []
-  private readonly subscribers = new Set<Subscriber<T>>()
-  errors = 0
-
-  constructor(
-    private readonly what: string,
-    private readonly logger: Logger,
-  ) {}
-
-  add(handler: (value: T) => void): () => void {
-    if (typeof handler !== 'function') {
-      throw configError(`the ${this.what} handler must be a function`)
-    }
-    this.list = [...this.list, handler]
-    return () => {
-      this.list = this.list.filter((item) => item !== handler)
-    }
-  }
-
-  emit(value: T): void {
-    for (const handler of this.list) {
-      try {
-        handler(value)
-      } catch (error) {
-        this.errors++
-        this.logger.warn({ err: error }, `a ${this.what} handler threw; the feed goes on`)
-      }
-    }
-  }
-
-  observable(): Observable<T> {
-    return new Observable<T>((subscriber) => {
-      this.subscribers.add(subscriber)
-      const remove = this.add((value) => {
-        subscriber.next(value)
-      })
-      return () => {
-        this.subscribers.delete(subscriber)
-        remove()
-      }
-    })
-  }
-
-  complete(): void {
-    for (const subscriber of [...this.subscribers]) subscriber.complete()
-  }
+/** A listener registration that names the fix when it is given something else. */
+function listen<T>(emitter: Emitter<T>, handler: (value: T) => void, what: string): () => void {
+  if (typeof handler !== 'function') throw configError(`the ${what} handler must be a function`)
+  return emitter.on(handler)
 }
 
 /**
- * Creates the price feed manager: adapters for Binance, Coinbase and the mock, normalized to
- * exact-decimal `PriceUpdate`s, with per-symbol primary/fallback failover. Options are checked
- * at once; runtime trouble is counted, reported as status/errors, and never thrown.
+ * Creates the price feed manager: one adapter per provider from the venue registry (`VENUES`),
+ * normalized to exact-decimal `PriceUpdate`s, with per-symbol primary/fallback failover. Options
+ * are checked at once; runtime trouble is counted, reported as status/errors, and never thrown.
+ * It reads no environment: the apps pass `quote`, `urls` and `mock.interval` themselves.
  */
 export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): PriceFeedManager {
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger
-  const env = options.env ?? process.env
   const bus = options.bus
   const staleAfter = integerOption(options.staleAfter, DEFAULT_STALE_AFTER, 'staleAfter', 1)
   const failbackAfter = integerOption(
@@ -206,33 +159,33 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
     'failbackAfter',
     0,
   )
-  const envQuote = env['CRYPTO_ANALYZER_QUOTE']?.trim()
-  const quoteText = options.quote ?? (envQuote === '' ? undefined : envQuote)
   let quote: string | undefined
-  if (quoteText !== undefined) {
+  if (options.quote !== undefined) {
     try {
-      quote = normalizeSymbol(quoteText)
+      quote = normalizeSymbol(options.quote)
     } catch {
-      const from = options.quote === undefined ? 'env CRYPTO_ANALYZER_QUOTE' : 'quote'
       throw configError(
-        `${from} ${JSON.stringify(quoteText)} is not a currency code; use e.g. USDT`,
+        `quote ${JSON.stringify(options.quote)} is not a currency code; use e.g. USDT`,
       )
     }
   }
   const mockOptions = options.mock ?? {}
-  if (mockOptions.interval !== undefined)
-    integerOption(mockOptions.interval, 1000, 'mock.interval', 1)
-  if (mockOptions.seed !== undefined && !Number.isSafeInteger(mockOptions.seed)) {
-    throw configError(
-      `mock.seed must be an integer, got ${String(mockOptions.seed)}; e.g. seed: 42`,
-    )
+  const mock = {
+    interval: integerOption(mockOptions.interval, DEFAULT_MOCK_INTERVAL, 'mock.interval', 1),
+    seed: mockOptions.seed,
   }
-  const urls = options.urls ?? {}
+  if (mock.seed !== undefined && !Number.isSafeInteger(mock.seed)) {
+    throw configError(`mock.seed must be an integer, got ${String(mock.seed)}; e.g. seed: 42`)
+  }
+  const urls: Readonly<Partial<Record<string, string | undefined>>> = options.urls ?? {}
 
   const entries: ProviderEntry[] = []
-  const updates = new Listeners<PriceUpdate>('price update', logger)
-  const statuses = new Listeners<FeedStatus>('status', logger)
-  const errors = new Listeners<FeedError>('error', logger)
+  const threw = (what: string) => (error: unknown) => {
+    logger.warn({ err: error }, `a ${what} handler threw; the feed goes on`)
+  }
+  const updates = createEmitter<PriceUpdate>({ onError: threw('price update') })
+  const statuses = createEmitter<FeedStatus>({ onError: threw('status') })
+  const errors = createEmitter<FeedError>({ onError: threw('error') })
   const latest = new Map<string, PriceUpdate>()
   const adapters = new Map<ProviderName, ProviderAdapter>()
   let router: FeedRouter | undefined
@@ -273,7 +226,7 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
   }
 
   const sink: ProviderSink = {
-    update: (update) => router?.offer(update),
+    update: (update, sequence) => router?.offer(update, sequence),
     state: (provider, state, reason, retryInMs) =>
       router?.setState(provider, state, reason, retryInMs),
     error: reportError,
@@ -283,40 +236,19 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
     },
   }
 
-  const mockInterval = (): number => {
-    if (mockOptions.interval !== undefined) return mockOptions.interval
-    const text = env['CRYPTO_ANALYZER_MOCK_INTERVAL_MS']?.trim()
-    if (text === undefined || text === '') return DEFAULT_MOCK_INTERVAL
-    const value = Number(text)
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-      throw new FeedError(
-        'invalid-config',
-        `env CRYPTO_ANALYZER_MOCK_INTERVAL_MS must be an integer >= 1 (milliseconds), got ${JSON.stringify(text)}`,
-        { provider: 'mock' },
-      )
-    }
-    return value
-  }
-
-  const createAdapter = (entry: ProviderEntry, manager: () => StreamManager): ProviderAdapter => {
-    if (entry.name === 'mock') {
-      const seed = mockOptions.seed ?? Math.floor(Math.random() * 2 ** 32)
-      const interval = mockInterval()
-      logger.info({ seed, interval }, 'mock provider')
-      return createMockProvider({ symbols: entry.symbols, interval, seed, clock, sink })
-    }
-    return createExchangeProvider({
-      name: entry.name,
+  const createAdapter = (entry: ProviderEntry, streams: () => StreamManager): ProviderAdapter =>
+    VENUE_TABLE[entry.name].create({
       symbols: entry.symbols,
-      quote: quote ?? DEFAULT_QUOTES[entry.name],
-      url: resolveProviderUrl(entry.name, urls[entry.name], env),
-      streams: manager(),
+      quote,
+      url: VENUE_TABLE[entry.name].resolveUrl(urls[entry.name]),
+      streams,
       stream: options.stream ?? {},
       staleAfter,
+      clock,
       logger,
       sink,
+      mock,
     })
-  }
 
   const manager: PriceFeedManager = {
     addProvider(provider, symbols, providerOptions = {}) {
@@ -325,12 +257,13 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
       }
       if (typeof provider !== 'string' || !isProviderName(provider)) {
         throw configError(
-          `unknown provider ${JSON.stringify(provider)}: use one of binance, coinbase, mock`,
+          `unknown provider ${JSON.stringify(provider)}: use one of ${Object.keys(VENUE_TABLE).join(', ')}`,
         )
       }
+      const venue = VENUE_TABLE[provider]
       let list: string[]
-      if (provider === 'mock' && symbols.length === 0) {
-        list = [...MOCK_DEFAULT_SYMBOLS]
+      if (symbols.length === 0 && venue.defaultSymbols !== undefined) {
+        list = [...venue.defaultSymbols]
       } else {
         try {
           list = parseSymbols(symbols)
@@ -341,16 +274,15 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
           })
         }
       }
-      if (provider === 'binance' && list.length > BINANCE_MAX_STREAMS) {
+      if (venue.maxSymbols !== undefined && list.length > venue.maxSymbols) {
         throw new FeedError(
           'invalid-config',
-          `binance takes at most ${BINANCE_MAX_STREAMS} streams per connection`,
+          `${provider} takes at most ${venue.maxSymbols} streams per connection`,
           { provider },
         )
       }
-      // Fail fast on a bad URL or interval rather than at start().
-      if (provider === 'mock') mockInterval()
-      else resolveProviderUrl(provider, urls[provider], env)
+      // Fail fast on a bad URL rather than at start().
+      venue.resolveUrl(urls[provider])
       const isPrimary = providerOptions.isPrimary === true
       const current = entries.find((entry) => entry.primary)
       if (isPrimary && current !== undefined && current.name !== provider) {
@@ -369,9 +301,9 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
       }
     },
 
-    addHandler: (handler) => updates.add(handler),
-    onStatus: (handler) => statuses.add(handler),
-    onError: (handler) => errors.add(handler),
+    addHandler: (handler) => listen(updates, handler, 'price update'),
+    onStatus: (handler) => listen(statuses, handler, 'status'),
+    onError: (handler) => listen(errors, handler, 'error'),
     updates$: updates.observable(),
     status$: statuses.observable(),
 
@@ -439,7 +371,6 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
       const primaryName = (entries.find((entry) => entry.primary) ?? entries[0])?.name
       const providers = entries.map((entry): ProviderStatus => {
         const counters = adapters.get(entry.name)?.counters()
-        const exchange = counters as Partial<ExchangeCounters> | undefined
         return {
           provider: entry.name,
           primary: entry.name === primaryName,
@@ -452,8 +383,8 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
           droppedFrames: counters?.droppedFrames ?? 0,
           lastMessageAt: counters?.lastMessageAt,
           staleAfter,
-          exchangeLatencyMs: exchange?.exchangeLatencyMs,
-          outOfOrder: (router?.outOfOrder(entry.name) ?? 0) + (exchange?.outOfSequence ?? 0),
+          exchangeLatencyMs: counters?.exchangeLatencyMs,
+          outOfOrder: router?.outOfOrder(entry.name) ?? 0,
           unavailableSymbols: router?.unavailableSymbols(entry.name) ?? [],
         }
       })

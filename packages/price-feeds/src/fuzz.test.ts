@@ -13,7 +13,7 @@ import { createFrameParser } from './index.js'
 import type { DropReason, FrameParser, ParsedFrame, PriceFeedManager } from './index.js'
 import { harness } from './test-support/harness.js'
 import type { Harness } from './test-support/harness.js'
-import { waitFor } from './test-support/wait.js'
+import { waitFor } from '@crypto-analyzer/test-support'
 
 function envInteger(name: string, fallback: number): number {
   const text = process.env[name]

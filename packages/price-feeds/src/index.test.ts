@@ -12,6 +12,7 @@ describe('@crypto-analyzer/price-feeds', () => {
         "DEFAULT_STALE_AFTER",
         "FeedError",
         "MOCK_DEFAULT_SYMBOLS",
+        "VENUES",
         "createFrameParser",
         "createPriceFeedManager",
         "resolveProviderUrl",

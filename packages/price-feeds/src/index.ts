@@ -24,3 +24,5 @@ export type {
   ParsedFrame,
 } from './parsers.js'
 export { DEFAULT_PROVIDER_URLS, resolveProviderUrl } from './urls.js'
+export { VENUES } from './venues.js'
+export type { ExchangeVenueInfo, OfflineVenueInfo, VenueInfo } from './venues.js'

@@ -2,13 +2,12 @@ import { Decimal, createEventBus, formatDecimal } from '@crypto-analyzer/core-ev
 import type { AnyStreamEvent, FeedStatus, PriceUpdate } from '@crypto-analyzer/core-events'
 import { describe, expect, it } from 'vitest'
 import { FeedError, MOCK_DEFAULT_SYMBOLS, createPriceFeedManager } from './index.js'
-import { createManualClock } from './test-support/fake-clock.js'
+import { ManualClock } from '@crypto-analyzer/test-support'
 
 function mockFeed(options: { seed?: number; interval?: number; symbols?: string[] } = {}) {
-  const clock = createManualClock()
+  const clock = new ManualClock()
   const manager = createPriceFeedManager({
     clock,
-    env: {},
     mock: {
       seed: options.seed ?? 42,
       ...(options.interval === undefined ? {} : { interval: options.interval }),
@@ -119,13 +118,9 @@ describe('mock provider', () => {
     await manager.stop()
   })
 
-  it('takes its interval from CRYPTO_ANALYZER_MOCK_INTERVAL_MS and rejects a bad one', async () => {
-    const clock = createManualClock()
-    const manager = createPriceFeedManager({
-      clock,
-      env: { CRYPTO_ANALYZER_MOCK_INTERVAL_MS: '100' },
-      mock: { seed: 1 },
-    })
+  it('takes its interval from mock.interval and rejects a bad one at once', async () => {
+    const clock = new ManualClock()
+    const manager = createPriceFeedManager({ clock, mock: { seed: 1, interval: 100 } })
     manager.addProvider('mock', ['BTC'])
     const updates: PriceUpdate[] = []
     manager.addHandler((u) => updates.push(u))
@@ -134,15 +129,11 @@ describe('mock provider', () => {
     expect(updates).toHaveLength(11)
     await manager.stop()
 
-    for (const bad of ['0', '-5', '1.5', 'fast']) {
-      const other = createPriceFeedManager({ env: { CRYPTO_ANALYZER_MOCK_INTERVAL_MS: bad } })
-      expect(() => {
-        other.addProvider('mock', [])
-      }).toThrow(/CRYPTO_ANALYZER_MOCK_INTERVAL_MS/)
+    for (const bad of [0, -5, 1.5, Number.NaN, '100' as unknown as number]) {
+      expect(() => createPriceFeedManager({ mock: { interval: bad } })).toThrow(
+        /mock.interval must be an integer >= 1/,
+      )
     }
-    expect(() => createPriceFeedManager({ mock: { interval: 0 } })).toThrow(
-      /mock.interval must be an integer >= 1/,
-    )
     expect(() => createPriceFeedManager({ mock: { seed: 1.5 } })).toThrow(/mock.seed/)
   })
 
@@ -184,14 +175,14 @@ describe('mock provider', () => {
   })
 
   it('publishes updates and statuses on the bus and the Observables, and completes them on stop', async () => {
-    const clock = createManualClock()
+    const clock = new ManualClock()
     const bus = createEventBus({ clock })
     bus.start()
     const events: AnyStreamEvent[] = []
     bus.subscribe('test', (event) => {
       events.push(event)
     })
-    const manager = createPriceFeedManager({ clock, bus, env: {}, mock: { seed: 3 } })
+    const manager = createPriceFeedManager({ clock, bus, mock: { seed: 3 } })
     manager.addProvider('mock', ['BTC'])
     const observed: PriceUpdate[] = []
     const statuses: FeedStatus[] = []
@@ -211,7 +202,7 @@ describe('mock provider', () => {
       'feed_status:mock:',
     ])
     expect(events[1]?.data).toBe(observed[0])
-    expect(clock.pendingTimers).toBe(0)
+    expect(clock.pending).toBe(0)
   })
 
   it('keeps streaming when a handler throws', async () => {
@@ -229,7 +220,7 @@ describe('mock provider', () => {
     const { manager, updates, clock } = mockFeed()
     await manager.start()
     await manager.stop()
-    expect(clock.pendingTimers).toBe(0)
+    expect(clock.pending).toBe(0)
     clock.advance(10_000)
     expect(updates).toHaveLength(5)
     expect(manager.getStatus().providers[0]?.state).toBe('stopped')

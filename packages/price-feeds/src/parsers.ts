@@ -1,11 +1,10 @@
 import { normalizeSymbol } from '@crypto-analyzer/core-events'
-import type { PriceUpdate } from '@crypto-analyzer/core-events'
+import type { PriceUpdate, ProviderName } from '@crypto-analyzer/core-events'
 import { FeedError } from './errors.js'
-import { parseBinanceFrame, parseBinanceTicker } from './internal/binance-frames.js'
-import { parseCoinbaseFrame, parseCoinbaseTicker } from './internal/coinbase-frames.js'
-import { DropFrame } from './internal/fields.js'
 import type { DropReason } from './internal/fields.js'
-import { marketMap } from './internal/markets.js'
+import { createVenueParser } from './internal/frame-parser.js'
+import { EXCHANGE_VENUES, VENUE_TABLE, exchangeVenue } from './internal/venues/registry.js'
+import type { ExchangeName } from './internal/venues/venue.js'
 
 export type { DropReason } from './internal/fields.js'
 
@@ -60,35 +59,23 @@ export interface FrameParser {
 }
 
 export interface FrameParserOptions {
-  /** Quote currency of the markets (default: binance `USDT`, coinbase `USD`). */
+  /** Quote currency of the markets (default: the venue's, `DEFAULT_QUOTES`). */
   readonly quote?: string
   /**
    * Base symbols subscribed. When given, a market is mapped back to its base symbol through
    * this list only (a ticker for any other market is dropped as `unknown-market`). Without it,
-   * a market is accepted when it is `<BASE><QUOTE>` (binance) or `<BASE>-<QUOTE>` (coinbase)
-   * for the configured quote.
+   * a market is accepted when it is a market of the configured quote in the venue's naming
+   * (`<BASE><QUOTE>` on Binance, `<BASE>-<QUOTE>` on Coinbase).
    */
   readonly symbols?: readonly string[]
 }
 
-export const DEFAULT_QUOTES: Readonly<Record<'binance' | 'coinbase' | 'mock', string>> = {
-  binance: 'USDT',
-  coinbase: 'USD',
-  mock: 'USD',
-}
-
-const validQuote = (provider: 'binance' | 'coinbase', quote: string | undefined): string => {
-  if (quote === undefined) return DEFAULT_QUOTES[provider]
-  try {
-    return normalizeSymbol(quote)
-  } catch (error) {
-    throw new FeedError(
-      'invalid-config',
-      `quote ${JSON.stringify(quote)} is not a currency code; use e.g. ${DEFAULT_QUOTES[provider]}`,
-      { provider, cause: error },
-    )
-  }
-}
+/** The quote currency of each provider's markets unless one is set (from the venue registry). */
+export const DEFAULT_QUOTES: Readonly<Record<ProviderName, string>> = Object.freeze(
+  Object.fromEntries(
+    Object.values(VENUE_TABLE).map((venue) => [venue.name, venue.defaultQuote]),
+  ) as Record<ProviderName, string>,
+)
 
 /**
  * A parser for one exchange's text frames: classifies acks, heartbeats, errors and unknown
@@ -96,17 +83,32 @@ const validQuote = (provider: 'binance' | 'coinbase', quote: string | undefined)
  * or out-of-range tickers come back as `{kind: 'dropped', reason}`; it never throws.
  */
 export function createFrameParser(
-  provider: 'binance' | 'coinbase',
+  provider: ExchangeName,
   options: FrameParserOptions = {},
 ): FrameParser {
-  if ((provider as string) !== 'binance' && (provider as string) !== 'coinbase') {
+  const venue = exchangeVenue(provider)
+  if (venue === undefined) {
+    const names = Object.keys(EXCHANGE_VENUES)
+      .map((name) => `'${name}'`)
+      .join(' or ')
     throw new FeedError(
       'invalid-config',
-      `no frame parser for ${JSON.stringify(provider)}: use 'binance' or 'coinbase'`,
+      `no frame parser for ${JSON.stringify(provider)}: use ${names}`,
       { provider: 'mock' },
     )
   }
-  const quote = validQuote(provider, options.quote)
+  let quote = venue.defaultQuote
+  if (options.quote !== undefined) {
+    try {
+      quote = normalizeSymbol(options.quote)
+    } catch (error) {
+      throw new FeedError(
+        'invalid-config',
+        `quote ${JSON.stringify(options.quote)} is not a currency code; use e.g. ${venue.defaultQuote}`,
+        { provider, cause: error },
+      )
+    }
+  }
   const symbols = options.symbols?.map((symbol) => {
     try {
       return normalizeSymbol(symbol)
@@ -114,38 +116,5 @@ export function createFrameParser(
       throw new FeedError('invalid-config', (error as Error).message, { provider, cause: error })
     }
   })
-  const markets = marketMap(provider, quote, symbols)
-  const parseObject = provider === 'binance' ? parseBinanceFrame : parseCoinbaseFrame
-  const parseTicker = provider === 'binance' ? parseBinanceTicker : parseCoinbaseTicker
-  const values: unknown[] = []
-  return {
-    parse(text, receivedAt) {
-      try {
-        // Tickers, nearly every frame, are read without building the whole object; anything
-        // else (or anything unusual) takes the JSON.parse way below, with the same verdict.
-        const ticker = parseTicker(text, receivedAt, markets, values)
-        if (ticker !== undefined) return ticker
-      } catch (error) {
-        return dropped(error)
-      }
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        return { kind: 'dropped', reason: 'invalid-json', detail: 'frame is not valid JSON' }
-      }
-      try {
-        return parseObject(json, receivedAt, markets)
-      } catch (error) {
-        return dropped(error)
-      }
-    },
-  }
-}
-
-function dropped(error: unknown): ParsedFrame {
-  if (error instanceof DropFrame) {
-    return { kind: 'dropped', reason: error.reason, detail: error.message }
-  }
-  return { kind: 'dropped', reason: 'wrong-type', detail: String(error) }
+  return createVenueParser(venue, quote, symbols)
 }

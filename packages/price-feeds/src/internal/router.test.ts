@@ -1,7 +1,7 @@
 import { Decimal, silentLogger } from '@crypto-analyzer/core-events'
 import type { FeedStatus, PriceUpdate, ProviderName } from '@crypto-analyzer/core-events'
 import { describe, expect, it } from 'vitest'
-import { createManualClock } from '../test-support/fake-clock.js'
+import { ManualClock } from '@crypto-analyzer/test-support'
 import { FeedRouter } from './router.js'
 
 const STALE = 1000
@@ -13,7 +13,7 @@ function setup(
     { name: 'coinbase', symbols: ['BTC', 'ETH', 'SOL'] },
   ],
 ) {
-  const clock = createManualClock()
+  const clock = new ManualClock()
   const emitted: PriceUpdate[] = []
   const statuses: FeedStatus[] = []
   const router = new FeedRouter({
@@ -26,18 +26,26 @@ function setup(
     status: (status) => statuses.push(status),
   })
   let n = 0
-  const offer = (source: ProviderName, symbol: string, timestamp = clock.now()) => {
+  const offer = (
+    source: ProviderName,
+    symbol: string,
+    timestamp = clock.now(),
+    sequence?: number,
+  ) => {
     n++
-    return router.offer({
-      symbol,
-      source,
-      price: new Decimal(n),
-      change24h: new Decimal(0),
-      changePercent24h: new Decimal(0),
-      volume24h: new Decimal(1),
-      timestamp,
-      receivedAt: clock.now(),
-    })
+    return router.offer(
+      {
+        symbol,
+        source,
+        price: new Decimal(n),
+        change24h: new Decimal(0),
+        changePercent24h: new Decimal(0),
+        volume24h: new Decimal(1),
+        timestamp,
+        receivedAt: clock.now(),
+      },
+      sequence,
+    )
   }
   const served = (symbol: string) =>
     router.symbolStatus().find((status) => status.symbol === symbol)?.servedBy
@@ -302,6 +310,25 @@ describe('FeedRouter', () => {
     expect(router.outOfOrder('binance')).toBe(1)
   })
 
+  it('discards a replay by its venue sequence at the same event time, within one connection', () => {
+    const { router, offer, emitted } = setup()
+    router.start()
+    router.setState('coinbase', 'connected', 'open')
+    expect(offer('coinbase', 'SOL', 5000, 900)).toBe('emitted')
+    expect(offer('coinbase', 'SOL', 5000, 899)).toBe('out-of-order')
+    expect(offer('coinbase', 'SOL', 5000, 900)).toBe('out-of-order')
+    expect(offer('coinbase', 'SOL', 5000, 901)).toBe('emitted')
+    // A newer event time wins over a lower sequence: the last sequence was the broken one.
+    expect(offer('coinbase', 'SOL', 5001, 7)).toBe('emitted')
+    // A new connection compares sequences afresh; event times still never go back.
+    router.setState('coinbase', 'reconnecting', 'closed')
+    router.setState('coinbase', 'connected', 'open')
+    expect(offer('coinbase', 'SOL', 5001, 3)).toBe('emitted')
+    expect(offer('coinbase', 'SOL', 5000, 99)).toBe('out-of-order')
+    expect(emitted.map((u) => u.timestamp)).toEqual([5000, 5000, 5001, 5001])
+    expect(router.outOfOrder('coinbase')).toBe(3)
+  })
+
   it('never emits one symbol from two providers, across failover and failback', () => {
     const { router, clock, emitted, offer } = setup()
     router.start()
@@ -337,6 +364,6 @@ describe('FeedRouter', () => {
     clock.advance(STALE + 1)
     expect(router.healthOf('binance', 'BTC')).toBe('stale')
     router.stop()
-    expect(clock.pendingTimers).toBe(0)
+    expect(clock.pending).toBe(0)
   })
 })

@@ -7,6 +7,8 @@ import type {
   ProviderName,
   TimerHandle,
 } from '@crypto-analyzer/core-events'
+import { goesBack, isBehind } from './ordering.js'
+import type { OrderMark } from './ordering.js'
 import type { LinkState } from './provider.js'
 
 /** How one provider stands for one symbol right now. */
@@ -27,8 +29,8 @@ const isHealthy = (health: Health): boolean => health === 'live' || health === '
 interface Track {
   /** When the last update for this symbol arrived (router clock). */
   lastAt: number | undefined
-  /** Exchange event time of the last accepted update: older ones are discarded. */
-  lastTimestamp: number | undefined
+  /** Order of the last accepted update (ordering rule 2). */
+  last: OrderMark | undefined
   /** Start of the current run of updates without a gap longer than `staleAfter`. */
   liveSince: number | undefined
   latest: PriceUpdate | undefined
@@ -51,7 +53,7 @@ interface SymbolEntry {
   servedBy: ProviderName | undefined
   lastEmittedAt: number | undefined
   lastEmittedReceivedAt: number | undefined
-  /** Event time of the last update emitted, from whichever provider: it never goes back. */
+  /** Event time of the last update emitted, from whichever provider (ordering rule 3). */
   lastEmittedTimestamp: number | undefined
   stale: boolean
 }
@@ -96,6 +98,8 @@ interface Move {
  * - The symbol moves back only after the primary delivered it without a gap for
  *   `failbackAfter`: a primary that blinks never pulls it back and forth (no flapping).
  * - The switch is synchronous, so exactly one provider's updates go out at any moment.
+ *
+ * Ordering rules 2 and 3 of `ordering.ts` are applied here, in `offer` and `deliver`.
  */
 export class FeedRouter {
   private readonly clock: Clock
@@ -188,6 +192,11 @@ export class FeedRouter {
     if (state === 'connected' && previous !== 'connected') {
       provider.everConnected = true
       provider.connectedAt = now
+      // A venue's sequence is compared within one connection only.
+      for (const track of provider.tracks.values()) {
+        if (track.last !== undefined)
+          track.last = { timestamp: track.last.timestamp, sequence: undefined }
+      }
     }
     if (state !== 'connected') {
       for (const track of provider.tracks.values()) track.liveSince = undefined
@@ -204,19 +213,22 @@ export class FeedRouter {
     if (this.running) this.evaluateAll()
   }
 
-  /** Offers one normalized update; only the serving provider's updates are emitted. */
-  offer(update: PriceUpdate): OfferResult {
+  /**
+   * Offers one normalized update (with its venue sequence, if any); only the serving provider's
+   * updates are emitted.
+   */
+  offer(update: PriceUpdate, sequence?: number): OfferResult {
     const provider = this.providers.get(update.source)
     const symbol = this.symbols.get(update.symbol)
     if (provider === undefined || symbol === undefined || !provider.symbols.has(update.symbol)) {
       return 'unknown'
     }
     const track = this.track(provider, update.symbol)
-    if (track.lastTimestamp !== undefined && update.timestamp < track.lastTimestamp) {
+    if (isBehind(track.last, update.timestamp, sequence)) {
       provider.outOfOrder++
       this.logger.debug(
-        { provider: provider.name, symbol: update.symbol, timestamp: update.timestamp },
-        'discarded an update older than the last one accepted',
+        { provider: provider.name, symbol: update.symbol, timestamp: update.timestamp, sequence },
+        'discarded an update not after the last one accepted',
       )
       return 'out-of-order'
     }
@@ -224,7 +236,7 @@ export class FeedRouter {
     if (track.lastAt === undefined || now - track.lastAt > this.staleAfter) track.liveSince = now
     track.liveSince ??= now
     track.lastAt = now
-    track.lastTimestamp = update.timestamp
+    track.last = { timestamp: update.timestamp, sequence }
     track.latest = update
     if (!this.running) return 'standby'
     if (symbol.servedBy === provider.name) {
@@ -314,7 +326,7 @@ export class FeedRouter {
     if (track === undefined) {
       track = {
         lastAt: undefined,
-        lastTimestamp: undefined,
+        last: undefined,
         liveSince: undefined,
         latest: undefined,
       }
@@ -465,16 +477,9 @@ export class FeedRouter {
     for (const entry of this.providers.values()) entry.lastReported = this.mapState(entry)
   }
 
-  /**
-   * Emits `update` unless its event time is before the last one emitted for the symbol: after a
-   * switch, the new provider's clock may be behind the old one's (exchanges' clocks differ), and a
-   * client must never see a symbol's time go back. Its updates flow again once its time catches up.
-   */
+  /** Emits `update` unless the symbol's time would go back (ordering rule 3). */
   private deliver(symbol: SymbolEntry, update: PriceUpdate, receivedAt: number): boolean {
-    if (
-      symbol.lastEmittedTimestamp !== undefined &&
-      update.timestamp < symbol.lastEmittedTimestamp
-    ) {
+    if (goesBack(symbol.lastEmittedTimestamp, update.timestamp)) {
       const provider = this.providers.get(update.source)
       if (provider !== undefined) provider.outOfOrder++
       this.logger.debug(

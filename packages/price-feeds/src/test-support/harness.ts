@@ -19,7 +19,7 @@ export const FAST_STREAM: NonNullable<PriceFeedManagerOptions['stream']> = {
 }
 
 export function harness(options: PriceFeedManagerOptions = {}): Harness {
-  const manager = createPriceFeedManager({ env: {}, stream: FAST_STREAM, ...options })
+  const manager = createPriceFeedManager({ stream: FAST_STREAM, ...options })
   const updates: PriceUpdate[] = []
   const statuses: FeedStatus[] = []
   const errors: FeedError[] = []

@@ -1,6 +1,7 @@
 import type { PriceUpdate } from '@crypto-analyzer/core-events'
-import type { ParsedFrame } from '../parsers.js'
-import type { MarketMap } from './markets.js'
+import type { ParsedFrame } from '../../parsers.js'
+import { joinedMarkets } from '../markets.js'
+import type { MarketMap } from '../markets.js'
 import {
   DropFrame,
   isObject,
@@ -10,17 +11,70 @@ import {
   requirePositive,
   requireString,
   requireTime,
-} from './fields.js'
-import type { JsonObject, Mutable } from './fields.js'
-import { flatKeys, readFlatObject } from './flat-json.js'
-import { percentOf } from './percent.js'
+} from '../fields.js'
+import type { JsonObject, Mutable } from '../fields.js'
+import { flatKeys, readFlatObject } from '../flat-json.js'
+import { percentOf } from '../percent.js'
+import type { ExchangeVenue, Subscriptions } from './venue.js'
+
+/**
+ * The channels every subscribe names: `heartbeat` is the keep-alive (a frame per product every
+ * second, so the stream's `staleAfter` holds when the market is quiet).
+ */
+const CHANNELS = ['ticker', 'heartbeat']
+
+/**
+ * Coinbase Exchange ws-feed.
+ *
+ * - Markets: `BTC` + `USD` → `BTC-USD`, which is also the topic (the channels are named apart).
+ * - Subscribe: `{"type":"subscribe","product_ids":[..],"channels":["ticker","heartbeat"]}` within
+ *   5 s of connecting, acked by a cumulative `subscriptions` frame.
+ * - A bad product fails the whole subscribe with an `error` frame that names the product in its
+ *   words (`"reason":"FOO-USD is not a valid product"`): that product is rejected and the others
+ *   are asked for again.
+ * - Tickers carry a per-product `sequence`; the router uses it to tell replays apart.
+ */
+export const COINBASE: ExchangeVenue = {
+  name: 'coinbase',
+  description: 'Coinbase Exchange',
+  defaultUrl: 'wss://ws-feed.exchange.coinbase.com',
+  defaultQuote: 'USD',
+  maxTopics: undefined,
+  stream: {},
+  ...joinedMarkets('-'),
+  topic: (market) => market,
+  frames: { readTicker: parseCoinbaseTicker, classify: parseCoinbaseFrame },
+  subscriptions: (products) => coinbaseSubscriptions(products),
+}
+
+function coinbaseSubscriptions(products: readonly string[]): Subscriptions {
+  const request = (type: 'subscribe' | 'unsubscribe', ids: readonly string[]): string =>
+    JSON.stringify({ type, product_ids: ids, channels: CHANNELS })
+  // A product named on its own in the error's words (not inside a longer product id).
+  const named = products.map(
+    (product) => [product, new RegExp(`(^|[^A-Z0-9-])${product}($|[^A-Z0-9-])`)] as const,
+  )
+  return {
+    open: (ids) => (ids.length === 0 ? [] : [request('subscribe', ids)]),
+    subscribe: (ids) => request('subscribe', ids),
+    unsubscribe: (ids) => request('unsubscribe', ids),
+    acknowledged() {
+      // The `subscriptions` ack lists every current subscription; rejections come as errors.
+    },
+    rejection(frame) {
+      const detail = frame.reason ?? ''
+      const words = `${frame.message} ${detail}`
+      const message = detail === '' ? frame.message : `${frame.message}: ${detail}`
+      const topic = named.find(([, pattern]) => pattern.test(words))?.[0]
+      return topic === undefined
+        ? { kind: 'exchange-error', message }
+        : { kind: 'rejected', topic, message, resubscribe: true }
+    },
+  }
+}
 
 /** Coinbase Exchange ws-feed frames. Classified by `type`; unknown types are ignored. */
-export function parseCoinbaseFrame(
-  json: unknown,
-  receivedAt: number,
-  markets: MarketMap,
-): ParsedFrame {
+function parseCoinbaseFrame(json: unknown, receivedAt: number, markets: MarketMap): ParsedFrame {
   if (!isObject(json)) throw new DropFrame('not-an-object', 'frame is not a JSON object')
   const type = requireString(json, 'type')
   switch (type) {
@@ -71,7 +125,7 @@ const TICKER_KEYS = flatKeys(
  * one the flat reader vouches for; {@link parseCoinbaseFrame} on `JSON.parse(text)` decides.
  * `values` is scratch space, reused across calls.
  */
-export function parseCoinbaseTicker(
+function parseCoinbaseTicker(
   text: string,
   receivedAt: number,
   markets: MarketMap,

@@ -1,10 +1,38 @@
 import { Decimal } from '@crypto-analyzer/core-events'
 import type { Clock, PriceUpdate, TimerHandle } from '@crypto-analyzer/core-events'
-import { percentOf } from './percent.js'
-import type { ProviderAdapter, ProviderCounters, ProviderSink } from './provider.js'
+import { MOCK_DEFAULT_SYMBOLS } from '../../mock.js'
+import { percentOf } from '../percent.js'
+import type { ProviderAdapter, ProviderCounters, ProviderSink } from '../provider.js'
+import type { VenueDefinition } from './venue.js'
+
+/**
+ * The offline provider, a venue like the others to the feed manager: no URL, no frames, one
+ * seeded random walk per symbol.
+ */
+export const MOCK_VENUE: VenueDefinition = {
+  name: 'mock',
+  description: 'offline random walk (no network)',
+  defaultQuote: 'USD',
+  defaultUrl: undefined,
+  defaultSymbols: MOCK_DEFAULT_SYMBOLS,
+  maxSymbols: undefined,
+  resolveUrl: () => undefined,
+  create(context) {
+    const { interval } = context.mock
+    const seed = context.mock.seed ?? Math.floor(Math.random() * 2 ** 32)
+    context.logger.info({ seed, interval }, 'mock provider')
+    return createMockProvider({
+      symbols: context.symbols,
+      interval,
+      seed,
+      clock: context.clock,
+      sink: context.sink,
+    })
+  },
+}
 
 /** Largest move of one step, in parts per million of the price (0.1 %). */
-export const MOCK_MAX_STEP_PPM = 1000
+const MOCK_MAX_STEP_PPM = 1000
 /** Largest distance of the mock's 24h open from its starting price, in ppm (3 %). */
 const MAX_OPEN_OFFSET_PPM = 30_000
 /** Largest change of the 24h volume per step, in ppm (0.05 %). */
@@ -116,7 +144,7 @@ function snapshot(walker: Walker, now: number): PriceUpdate {
   }
 }
 
-export interface MockProviderOptions {
+interface MockProviderOptions {
   readonly symbols: readonly string[]
   readonly interval: number
   readonly seed: number
@@ -128,7 +156,7 @@ export interface MockProviderOptions {
  * The offline provider: one update per symbol per `interval`, the first at once on `start()`.
  * The same `seed` gives the same prices whatever the timing.
  */
-export function createMockProvider(options: MockProviderOptions): ProviderAdapter {
+function createMockProvider(options: MockProviderOptions): ProviderAdapter {
   const { clock, sink, interval } = options
   const walkers = options.symbols.map((symbol) => createWalker(options.seed, symbol))
   let timer: TimerHandle = undefined
@@ -179,6 +207,7 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
         reconnects: 0,
         droppedFrames: 0,
         lastMessageAt,
+        exchangeLatencyMs: undefined,
       }
     },
   }
