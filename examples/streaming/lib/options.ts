@@ -126,8 +126,9 @@ export function parseExampleOptions(
     interval: positiveNumber(text('interval'), '--interval'),
     seed,
     quote: text('quote'),
-    binanceUrl: text('binance-url'),
-    coinbaseUrl: text('coinbase-url'),
+    // The flag, else the variable its help names: price-feeds reads no environment itself.
+    binanceUrl: text('binance-url') ?? process.env['CRYPTO_ANALYZER_BINANCE_URL'],
+    coinbaseUrl: text('coinbase-url') ?? process.env['CRYPTO_ANALYZER_COINBASE_URL'],
     extra: values,
   }
 }

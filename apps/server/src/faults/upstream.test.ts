@@ -253,7 +253,6 @@ async function startPipeline(urls: { binance: string; coinbase: string }): Promi
   bus.start()
   const feeds = createPriceFeedManager({
     bus,
-    env: {},
     urls,
     staleAfter: STALE,
     failbackAfter: FAILBACK,
