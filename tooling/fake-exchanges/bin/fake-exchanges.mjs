@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Starts one fake exchange and prints its URL: fake-exchanges binance|coinbase [--port N] [--tick-interval ms] [--seed N] [--host H]
-import * as fakes from '../dist/index.js'
+// Starts one fake exchange and prints its URL: fake-exchanges <exchange> [--port N] [--tick-interval ms] [--seed N] [--host H]
+import { FAKE_EXCHANGES } from '../dist/index.js'
 
-const usage =
-  'usage: fake-exchanges binance|coinbase [--port N] [--tick-interval ms] [--seed N] [--host 127.0.0.1]'
+const names = Object.keys(FAKE_EXCHANGES)
+const usage = `usage: fake-exchanges ${names.join('|')} [--port N] [--tick-interval ms] [--seed N] [--host 127.0.0.1]`
 
 function fail(message) {
   process.stderr.write(`fake-exchanges: ${message}\n${usage}\n`)
@@ -15,7 +15,7 @@ if (kind === '--help' || kind === '-h') {
   process.stdout.write(`${usage}\n`)
   process.exit(0)
 }
-if (kind !== 'binance' && kind !== 'coinbase')
+if (kind === undefined || !Object.hasOwn(FAKE_EXCHANGES, kind))
   fail(`unknown exchange ${JSON.stringify(kind ?? '')}`)
 
 const options = {}
@@ -30,8 +30,7 @@ for (let i = 0; i < rest.length; i++) {
   i++
 }
 
-const start = kind === 'binance' ? fakes.startFakeBinance : fakes.startFakeCoinbase
-if (typeof start !== 'function') fail(`${kind} is not available in this build`)
+const start = FAKE_EXCHANGES[kind]
 let server
 try {
   server = await start(options)

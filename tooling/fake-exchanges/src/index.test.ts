@@ -7,6 +7,7 @@ describe('public API', () => {
       [
         "DEFAULT_BINANCE_MARKETS",
         "DEFAULT_COINBASE_PRODUCTS",
+        "FAKE_EXCHANGES",
         "FakeExchangeError",
         "readFixture",
         "startFakeBinance",

@@ -4,7 +4,8 @@ import { FakeBase } from './base.js'
 import type { BaseOptions } from './base.js'
 import type { AcceptResult, Peer } from './core.js'
 import { formatFixed, formatPercent } from './fixed.js'
-import { MarketState, createSpec, splitBinanceSymbol } from './market.js'
+import { MarketState, createSpec } from './market.js'
+import type { Increments } from './market.js'
 import { checkStringList } from './validate.js'
 
 export interface BinanceSettings extends BaseOptions {
@@ -28,6 +29,45 @@ interface BinancePeer {
   combined: boolean
   pings: PendingPing[]
   pongTimer: NodeJS.Timeout | undefined
+}
+
+/** Binance quote assets, longest first so `FDUSD` wins over `USD`. */
+const QUOTES = [
+  'FDUSD',
+  'USDT',
+  'USDC',
+  'BUSD',
+  'TUSD',
+  'DAI',
+  'USD',
+  'EUR',
+  'GBP',
+  'TRY',
+  'BTC',
+  'ETH',
+  'BNB',
+]
+
+/** Splits a Binance symbol into base/quote by its known quote suffix (`BTCUSDT` → BTC, USDT). */
+function splitSymbol(symbol: string): { base: string; quote: string } {
+  for (const quote of QUOTES) {
+    if (symbol.length > quote.length && symbol.endsWith(quote)) {
+      return { base: symbol.slice(0, -quote.length), quote }
+    }
+  }
+  return { base: symbol, quote: 'USDT' }
+}
+
+/** Real increments of the default markets (Binance exchangeInfo). */
+const INCREMENTS: Readonly<Record<string, Increments>> = {
+  BTCUSDT: { tick: '0.01', lot: '0.00001' },
+  ETHUSDT: { tick: '0.01', lot: '0.0001' },
+  ADAUSDT: { tick: '0.0001', lot: '0.1' },
+  DOTUSDT: { tick: '0.001', lot: '0.01' },
+  LINKUSDT: { tick: '0.01', lot: '0.01' },
+  SOLUSDT: { tick: '0.01', lot: '0.001' },
+  BNBBTC: { tick: '0.000001', lot: '0.001' },
+  DOGEBNB: { tick: '0.00000001', lot: '1' },
 }
 
 type StreamKind = 'ticker' | 'miniTicker' | 'bookTicker'
@@ -89,8 +129,8 @@ export class FakeBinanceServer extends FakeBase<BinancePeer> {
     this.settings = settings
     const now = settings.clock.now()
     for (const symbol of settings.markets) {
-      const { base, quote } = splitBinanceSymbol(symbol)
-      const spec = createSpec(symbol, base, quote, 'binance')
+      const { base, quote } = splitSymbol(symbol)
+      const spec = createSpec(symbol, base, quote, { known: INCREMENTS[symbol] })
       this.markets.set(
         symbol.toLowerCase(),
         new MarketState(spec, settings.seed, now, settings.startPrices.get(symbol)),

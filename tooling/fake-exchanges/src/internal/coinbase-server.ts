@@ -5,6 +5,7 @@ import type { BaseOptions } from './base.js'
 import type { AcceptResult, Peer } from './core.js'
 import { formatFixed, formatTrimmed } from './fixed.js'
 import { MarketState, createSpec, formatMicros } from './market.js'
+import type { Increments } from './market.js'
 import { checkStringList } from './validate.js'
 
 export interface CoinbaseSettings extends BaseOptions {
@@ -13,6 +14,16 @@ export interface CoinbaseSettings extends BaseOptions {
   subscribeDeadline: number
   seed: number
   startPrices: ReadonlyMap<string, bigint>
+}
+
+/** Real increments of the default products (Coinbase products endpoint). */
+const INCREMENTS: Readonly<Record<string, Increments>> = {
+  'BTC-USD': { tick: '0.01', lot: '0.00000001' },
+  'ETH-USD': { tick: '0.01', lot: '0.00000001' },
+  'ADA-USD': { tick: '0.0001', lot: '0.00000001' },
+  'DOT-USD': { tick: '0.001', lot: '0.00000001' },
+  'LINK-USD': { tick: '0.001', lot: '0.00000001' },
+  'SOL-USD': { tick: '0.01', lot: '0.00000001' },
 }
 
 type Channel = 'ticker' | 'heartbeat'
@@ -46,7 +57,8 @@ export class FakeCoinbaseServer extends FakeBase<CoinbasePeer> {
     const now = settings.clock.now()
     for (const id of settings.products) {
       const [base = id, quote = 'USD'] = id.split('-')
-      const spec = createSpec(id, base, quote, 'coinbase')
+      // Coinbase sizes every product in 1e-8 of the base.
+      const spec = createSpec(id, base, quote, { known: INCREMENTS[id], lot: 1n })
       this.products.set(id, new MarketState(spec, settings.seed, now, settings.startPrices.get(id)))
     }
   }

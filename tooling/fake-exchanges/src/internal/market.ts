@@ -43,41 +43,20 @@ const USD_PRICES: Readonly<Record<string, number>> = {
   GBP: 1.27,
 }
 
-/** Binance quote assets, longest first so `FDUSD` wins over `USD`. */
-const BINANCE_QUOTES = [
-  'FDUSD',
-  'USDT',
-  'USDC',
-  'BUSD',
-  'TUSD',
-  'DAI',
-  'USD',
-  'EUR',
-  'GBP',
-  'TRY',
-  'BTC',
-  'ETH',
-  'BNB',
-]
-
 const atoms = (text: string): bigint => parseAtoms(text) ?? ONE
 
-/** Real increments of the default markets (Binance exchangeInfo / Coinbase products). */
-const KNOWN_INCREMENTS: Readonly<Record<string, { tick: string; lot: string }>> = {
-  BTCUSDT: { tick: '0.01', lot: '0.00001' },
-  ETHUSDT: { tick: '0.01', lot: '0.0001' },
-  ADAUSDT: { tick: '0.0001', lot: '0.1' },
-  DOTUSDT: { tick: '0.001', lot: '0.01' },
-  LINKUSDT: { tick: '0.01', lot: '0.01' },
-  SOLUSDT: { tick: '0.01', lot: '0.001' },
-  BNBBTC: { tick: '0.000001', lot: '0.001' },
-  DOGEBNB: { tick: '0.00000001', lot: '1' },
-  'BTC-USD': { tick: '0.01', lot: '0.00000001' },
-  'ETH-USD': { tick: '0.01', lot: '0.00000001' },
-  'ADA-USD': { tick: '0.0001', lot: '0.00000001' },
-  'DOT-USD': { tick: '0.001', lot: '0.00000001' },
-  'LINK-USD': { tick: '0.001', lot: '0.00000001' },
-  'SOL-USD': { tick: '0.01', lot: '0.00000001' },
+/** A market's real price and size increments on its venue, as decimal text. */
+export interface Increments {
+  readonly tick: string
+  readonly lot: string
+}
+
+/** How a venue sizes its markets (each fake passes its own). */
+export interface SpecRules {
+  /** The market's real increments, when the venue's table knows them. */
+  readonly known?: Increments | undefined
+  /** The lot of any other market, in atoms; default a power of ten about one dollar's worth or less. */
+  readonly lot?: bigint | undefined
 }
 
 /** Unknown assets get a stable made-up price between 1 and 100. */
@@ -90,23 +69,13 @@ function pow10Atoms(exponent: number): bigint {
   return 10n ** BigInt(8 + clamped)
 }
 
-/** Splits a Binance symbol into base/quote by its known quote suffix (`BTCUSDT` → BTC, USDT). */
-export function splitBinanceSymbol(symbol: string): { base: string; quote: string } {
-  for (const quote of BINANCE_QUOTES) {
-    if (symbol.length > quote.length && symbol.endsWith(quote)) {
-      return { base: symbol.slice(0, -quote.length), quote }
-    }
-  }
-  return { base: symbol, quote: 'USDT' }
-}
-
 export function createSpec(
   symbol: string,
   base: string,
   quote: string,
-  venue: 'binance' | 'coinbase',
+  rules: SpecRules,
 ): MarketSpec {
-  const known = KNOWN_INCREMENTS[symbol]
+  const { known } = rules
   const price = usdPrice(base) / usdPrice(quote)
   const magnitude = Math.floor(Math.log10(price))
   // About seven significant digits of price, as on both exchanges.
@@ -115,9 +84,7 @@ export function createSpec(
   const lot =
     known !== undefined
       ? atoms(known.lot)
-      : venue === 'coinbase'
-        ? 1n
-        : pow10Atoms(-Math.max(0, Math.ceil(Math.log10(baseUsd)) + 1))
+      : (rules.lot ?? pow10Atoms(-Math.max(0, Math.ceil(Math.log10(baseUsd)) + 1)))
   return { symbol, base, quote, tick, lot }
 }
 
