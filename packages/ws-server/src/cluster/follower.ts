@@ -5,7 +5,7 @@ import type { Hub } from '../internal/hub.js'
 import type { Room } from '../internal/room.js'
 import type { ClusterCounters } from './counters.js'
 import type { ClusterKeys } from './keys.js'
-import { latestFields, storedEntry, streamFields } from './records.js'
+import { StoredReader, latestFields, streamFields } from './records.js'
 import type { StoredFields } from './records.js'
 
 /** How long one XREAD waits for new entries, ms. */
@@ -34,6 +34,7 @@ export class Follower {
   private readonly loaded = new Promise<void>((resolve) => {
     this.markLoaded = resolve
   })
+  private readonly stored = new StoredReader()
   /** Ends the backoff pause in progress (on stop). */
   private wake: (() => void) | undefined
 
@@ -152,7 +153,7 @@ export class Follower {
 
   /** A stored message as the room's entry, or `undefined` (dropped, counted) when invalid. */
   private entry(room: Room, fields: StoredFields, where: string): Entry | undefined {
-    const entry = storedEntry(room, fields)
+    const entry = this.stored.entry(room, fields)
     if (typeof entry !== 'string') return entry
     this.options.counters.invalidEntries++
     this.options.logger.debug(

@@ -9,7 +9,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { KIND_ALERT, KIND_PRICE, payloadOf } from '../internal/frame.js'
 import { Room, roomSpecs } from '../internal/room.js'
-import { latestFields, storedEntry, streamFields } from './records.js'
+import { StoredReader, latestFields, streamFields } from './records.js'
 import type { StoredFields } from './records.js'
 
 const SENT = Date.parse('2025-07-03T10:00:00.000Z')
@@ -19,6 +19,8 @@ const rooms = new Map(
   ),
 )
 const room = (name: string): Room => rooms.get(name) as Room
+const storedEntry = (into: Room, fields: StoredFields): ReturnType<StoredReader['entry']> =>
+  new StoredReader().entry(into, fields)
 
 const priceData = encodePriceData({
   symbol: 'BTC',
@@ -40,7 +42,7 @@ const alert = encodeAlertData({
 const status = encodeFeedStatusData({ provider: 'binance', state: 'connected', symbols: ['BTC'] })
 const good = { s: '41', c: 'price_update', k: 'BTC', t: String(SENT), d: priceData }
 
-describe('storedEntry', () => {
+describe('StoredReader', () => {
   it('builds the frame the hub builds, with the stored seq, key and kind', () => {
     const entry = storedEntry(room('prices'), streamFields(Object.entries(good).flat()))
     if (typeof entry === 'string') throw new Error(entry)
@@ -80,6 +82,15 @@ describe('storedEntry', () => {
     ['data that closes the message early', { ...good, d: `${priceData}}` }, /not a server/],
   ])('refuses %s', (_what, fields, reason) => {
     expect(storedEntry(room('prices:BTC'), fields)).toMatch(reason)
+  })
+
+  it('checks seq, type and time of every message whose data it already decoded', () => {
+    const reader = new StoredReader()
+    expect(reader.entry(room('prices'), good)).toMatchObject({ seq: 41 })
+    expect(reader.entry(room('prices:BTC'), { ...good, s: '3' })).toMatchObject({ seq: 3 })
+    expect(reader.entry(room('prices:BTC'), { ...good, s: '0' })).toMatch(/seq/)
+    expect(reader.entry(room('status'), good)).toMatch(/status channel/)
+    expect(reader.entry(room('prices:BTC'), { ...good, t: 'x' })).toMatch(/sent time/)
   })
 
   it('reads no latest-state document from text that is not a JSON object', () => {

@@ -52,22 +52,42 @@ const TIME = /^[0-9]{1,16}$/
 /** The last epoch millisecond a `Date` can show (ECMA-262 §21.4.1.1). */
 const MAX_TIME = 8.64e15
 
-/** A stored room message as the room's entry, or why it is not one. */
-export function storedEntry(room: Room, fields: StoredFields): Entry | string {
-  const { s, c, k, t, d } = fields
-  if (typeof s !== 'string' || !SEQ.test(s) || !Number.isSafeInteger(Number(s))) {
-    return 'seq is not a positive integer'
+/** Data texts kept as known-good; the oldest is forgotten first. */
+const REMEMBERED = 1024
+
+/**
+ * Turns stored room messages into room entries. The data text of one event is the same in each
+ * of its rooms, and the envelope around it is built from checked numbers, so a data text that
+ * decoded once as a message of a type is not decoded again for the next room.
+ */
+export class StoredReader {
+  /** Data text → the message type it decoded as. */
+  private readonly decoded = new Map<string, string>()
+
+  /** A stored room message as the room's entry, or why it is not one. */
+  entry(room: Room, fields: StoredFields): Entry | string {
+    const { s, c, k, t, d } = fields
+    if (typeof s !== 'string' || !SEQ.test(s) || !Number.isSafeInteger(Number(s))) {
+      return 'seq is not a positive integer'
+    }
+    const type = KIND_NAMES[room.kind]
+    if (type === undefined || c !== type) return `type is not the ${room.family.channel} channel's`
+    if (typeof t !== 'string' || !TIME.test(t) || Number(t) > MAX_TIME) {
+      return 'sent time is not an epoch millisecond'
+    }
+    if (typeof k !== 'string') return 'key is not a string'
+    if (typeof d !== 'string') return 'data is not a string'
+    const seq = Number(s)
+    const text = encodeMessage(type, d, { seq, sentAt: Number(t) })
+    if (this.decoded.get(d) !== type) {
+      const decoded = decodeServerMessage(text)
+      if (!decoded.ok) return `not a server message: ${decoded.error.message}`
+      if (this.decoded.size >= REMEMBERED) {
+        const oldest = this.decoded.keys().next()
+        if (oldest.done !== true) this.decoded.delete(oldest.value)
+      }
+      this.decoded.set(d, type)
+    }
+    return makeEntry(seq, text, k, room.kind)
   }
-  const type = KIND_NAMES[room.kind]
-  if (type === undefined || c !== type) return `type is not the ${room.family.channel} channel's`
-  if (typeof t !== 'string' || !TIME.test(t) || Number(t) > MAX_TIME) {
-    return 'sent time is not an epoch millisecond'
-  }
-  if (typeof k !== 'string') return 'key is not a string'
-  if (typeof d !== 'string') return 'data is not a string'
-  const seq = Number(s)
-  const text = encodeMessage(type, d, { seq, sentAt: Number(t) })
-  const decoded = decodeServerMessage(text)
-  if (!decoded.ok) return `not a server message: ${decoded.error.message}`
-  return makeEntry(seq, text, k, room.kind)
 }
