@@ -61,6 +61,54 @@ describe('StreamManager outgoing', () => {
     })
   })
 
+  it('sends the keep-alive frame every keepAliveInterval while connected, and stops with the socket', async () => {
+    const server = await startTestServer()
+    cleanups.push(() => server.close())
+    const clock = new ManualClock()
+    const manager = createStreamManager({ clock, closeTimeout: 0 })
+    cleanups.push(() => manager.stop())
+    manager.addStream({
+      streamId: 's',
+      url: server.url,
+      heartbeatInterval: 0,
+      keepAliveInterval: 20_000,
+      keepAliveFrame: '{"op":"ping"}',
+      onOpen: () => ['subscribe'],
+    })
+    manager.start()
+    await waitFor(() => server.received.length === 1, 'subscribed')
+    clock.advance(19_999)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(server.received.length).toBe(1)
+    clock.advance(1)
+    await waitFor(() => server.received.length === 2, 'first keep-alive')
+    clock.advance(20_000)
+    await waitFor(() => server.received.length === 3, 'second keep-alive')
+    expect(server.received.map((r) => r.data)).toEqual([
+      'subscribe',
+      '{"op":"ping"}',
+      '{"op":"ping"}',
+    ])
+    // The frames are the connection's own, not the stream's sends.
+    expect(manager.getStreamMetrics('s')?.messagesSent).toBe(1)
+    await manager.stop()
+    expect(clock.pending).toBe(0)
+  })
+
+  it.each([
+    [{ keepAliveInterval: 1000 }, /keepAliveFrame of "s" must be the text to send/],
+    [{ keepAliveInterval: 1000, keepAliveFrame: 42 }, /keepAliveFrame of "s" must be the text/],
+    [
+      { keepAliveInterval: -1, keepAliveFrame: 'ping' },
+      /keepAliveInterval must be an integer from 0/,
+    ],
+  ])('rejects the keep-alive settings %j', (settings, message) => {
+    const manager = createStreamManager()
+    expect(() => {
+      manager.addStream({ streamId: 's', url: 'ws://127.0.0.1:9/x', ...(settings as object) })
+    }).toThrow(message)
+  })
+
   it('counts overflow instead of growing the queue', async () => {
     const clock = new ManualClock()
     const manager = createStreamManager({ clock })

@@ -32,6 +32,14 @@ export interface StreamConfig {
   readonly heartbeatInterval?: number | undefined
   /** No pong (or any other frame) this long after a ping => reconnect. Default `heartbeatInterval`. */
   readonly pongTimeout?: number | undefined
+  /**
+   * Application-level keep-alive for venues that want a text frame rather than (or besides) protocol
+   * pings: `keepAliveFrame` is sent every this many ms while connected, through the rate limiter.
+   * 0 = none. Default 0.
+   */
+  readonly keepAliveInterval?: number | undefined
+  /** The keep-alive text (`ping` for OKX, `{"op":"ping"}` for Bybit); required with `keepAliveInterval`. */
+  readonly keepAliveFrame?: string | undefined
   /** Bound of this stream's outgoing queue; `send` returns false beyond it. Default 1000. */
   readonly bufferSize?: number | undefined
   /** Outgoing frames per second (any 1000 ms window), pings and pongs included. Default 100. */

@@ -20,6 +20,8 @@ export interface ConnectionSettings {
   readonly maxReconnectDelay: number
   readonly heartbeatInterval: number
   readonly pongTimeout: number
+  readonly keepAliveInterval: number
+  readonly keepAliveFrame: string
   readonly rateLimit: number
   readonly staleAfter: number
   readonly maxConnectionAge: number
@@ -62,6 +64,8 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'maxReconnectDelay',
   'heartbeatInterval',
   'pongTimeout',
+  'keepAliveInterval',
+  'keepAliveFrame',
   'bufferSize',
   'rateLimit',
   'headers',
@@ -336,6 +340,18 @@ export function resolveStreamConfig(config: StreamConfig): ResolvedStreamConfig 
     fix: 'the opening handshake deadline in ms, e.g. 10000',
   })
 
+  const keepAliveInterval = int('keepAliveInterval', 0, {
+    min: 0,
+    fix: 'ms between keep-alive frames, e.g. 20000, or 0 for none',
+  })
+  const keepAliveFrame = raw['keepAliveFrame'] ?? ''
+  if (typeof keepAliveFrame !== 'string' || (keepAliveInterval > 0 && keepAliveFrame === '')) {
+    throw invalid(
+      `StreamConfig.keepAliveFrame of "${streamId}" must be the text to send every keepAliveInterval, e.g. 'ping' or '{"op":"ping"}', got ${describe(raw['keepAliveFrame'])}`,
+      streamId,
+    )
+  }
+
   const headers = stringRecord(raw['headers'], 'headers', streamId)
   const params = stringRecord(raw['params'], 'params', streamId)
 
@@ -389,6 +405,8 @@ export function resolveStreamConfig(config: StreamConfig): ResolvedStreamConfig 
     maxReconnectDelay,
     heartbeatInterval,
     pongTimeout,
+    keepAliveInterval,
+    keepAliveFrame,
     rateLimit,
     staleAfter,
     maxConnectionAge,

@@ -38,7 +38,16 @@ type Control = { readonly kind: 'ping' } | { readonly kind: 'pong'; readonly dat
 type LossKind = 'failure' | 'proactive'
 
 /** Timers that live only while a socket is open. */
-const LIVE_TIMERS = ['connect', 'ping', 'pong', 'stale', 'age', 'healthy', 'drain'] as const
+const LIVE_TIMERS = [
+  'connect',
+  'ping',
+  'pong',
+  'keepalive',
+  'stale',
+  'age',
+  'healthy',
+  'drain',
+] as const
 type TimerName = (typeof LIVE_TIMERS)[number] | 'retry'
 
 function errorText(error: unknown): string {
@@ -313,6 +322,13 @@ export class Connection {
     if (settings.heartbeatInterval > 0) {
       this.timers.interval('ping', settings.heartbeatInterval, () => {
         if (!this.control.some((c) => c.kind === 'ping')) this.control.push({ kind: 'ping' })
+        this.drain()
+      })
+    }
+    if (settings.keepAliveInterval > 0) {
+      this.timers.interval('keepalive', settings.keepAliveInterval, () => {
+        // A frame of the connection, not of a stream: always sent, in turn with the queued ones.
+        this.queue.push({ entry: undefined, frame: settings.keepAliveFrame })
         this.drain()
       })
     }

@@ -70,10 +70,19 @@ export interface VenueFrames {
   readonly classify: (json: unknown, receivedAt: number, markets: MarketMap) => ParsedFrame
 }
 
-/** The stream settings a venue needs: its limits and keep-alive rules. */
+/**
+ * The stream settings a venue needs: its limits (`rateLimit`, `maxConnectionAge`) and keep-alive
+ * rules (protocol pings `heartbeatInterval`/`pongTimeout`; a text ping `keepAliveInterval` +
+ * `keepAliveFrame` for venues that want one, whose answer its frames classify as control).
+ */
 export type VenueStreamConfig = Pick<
   StreamConfig,
-  'rateLimit' | 'maxConnectionAge' | 'heartbeatInterval' | 'pongTimeout'
+  | 'rateLimit'
+  | 'maxConnectionAge'
+  | 'heartbeatInterval'
+  | 'pongTimeout'
+  | 'keepAliveInterval'
+  | 'keepAliveFrame'
 >
 
 /**
@@ -91,8 +100,8 @@ export interface ExchangeVenue extends MarketNaming {
   /** Most topics one connection takes; more are refused when they are added. */
   readonly maxTopics: number | undefined
   /**
-   * Limits and keep-alive: the outgoing rate limit, the connection age to reconnect at, protocol
-   * pings (stream-manager answers the server's and sends its own). Caller overrides come on top.
+   * Limits and keep-alive (stream-manager answers the server's protocol pings and sends its own).
+   * Caller overrides come on top.
    */
   readonly stream: VenueStreamConfig
   /** What a market is subscribed as on a channel: `btcusdt@ticker` (Binance), `BTC-USD` (Coinbase). */
