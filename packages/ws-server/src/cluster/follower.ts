@@ -6,6 +6,7 @@ import type { Room } from '../internal/room.js'
 import type { ClusterCounters } from './counters.js'
 import type { ClusterKeys } from './keys.js'
 import { StoredReader, latestFields, streamFields } from './records.js'
+import { backoff } from './redis.js'
 import type { StoredFields } from './records.js'
 
 /** How long one XREAD waits for new entries, ms. */
@@ -116,7 +117,7 @@ export class Follower {
         failures++
         counters.redisErrors++
         logger.debug({ err: error }, 'cluster: reading the room streams failed; retrying')
-        await this.pause(Math.min(100 * 2 ** Math.min(failures, 5), 2000))
+        await this.pause(backoff(failures))
       }
     }
   }

@@ -52,7 +52,12 @@ class MemoryLease implements LeaseStore {
   }
 }
 
-function setup(options: { healthy?: () => boolean } = {}) {
+function setup(
+  options: {
+    healthy?: () => boolean
+    onLeadership?: (leader: boolean) => Promise<void>
+  } = {},
+) {
   const clock = new ManualClock(Date.parse('2025-07-03T10:00:00.000Z'))
   const store = new MemoryLease(clock, 'a')
   const changes: boolean[] = []
@@ -69,7 +74,7 @@ function setup(options: { healthy?: () => boolean } = {}) {
     healthy: options.healthy ?? (() => true),
     onLeadership: (leader) => {
       changes.push(leader)
-      return Promise.resolve()
+      return options.onLeadership?.(leader) ?? Promise.resolve()
     },
     renewed: () => {
       renewals++
@@ -175,19 +180,9 @@ describe('Lease', () => {
   })
 
   it('reports leadership changes one at a time, in order, even when a change is slow', async () => {
-    const clock = new ManualClock(0)
-    const store = new MemoryLease(clock, 'a')
     const log: string[] = []
     let finishStart: () => void = () => undefined
-    const lease = new Lease({
-      nodeId: 'a',
-      leaseMs: LEASE,
-      renewInterval: RENEW,
-      clock,
-      logger: silentLogger,
-      store,
-      counters: createCounters(),
-      healthy: () => true,
+    const { lease } = setup({
       onLeadership: async (leader) => {
         log.push(`${String(leader)} begins`)
         if (leader) {
@@ -197,7 +192,6 @@ describe('Lease', () => {
         }
         log.push(`${String(leader)} ends`)
       },
-      renewed: () => Promise.resolve(),
     })
     const taking = lease.round()
     await waitFor(() => log.length === 1, 'the start to begin')

@@ -1,5 +1,12 @@
 import { Redis } from 'ioredis'
 
+/** The wait before retry `attempt` (from 1) with Redis: 200 ms doubling to 2 s. */
+export const backoff = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 5), 2000)
+
+/** ioredis's reconnect delay: {@link backoff} with up to 100 ms of jitter. */
+export const retryStrategy = (times: number): number =>
+  backoff(times) + Math.floor(Math.random() * 100)
+
 /** A Lua script bound to a connection: `(numberOfKeys, ...keys, ...args)`. */
 export type Script = (...args: (string | number)[]) => Promise<unknown>
 
@@ -18,8 +25,7 @@ export function connectRedis(
     // A command in flight when the connection drops fails (never waits for a reconnect).
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times: number) =>
-      Math.min(100 * 2 ** Math.min(times, 5), 2000) + Math.floor(Math.random() * 100),
+    retryStrategy,
     connectionName: name.replace(/[^\w:.-]/g, '_'),
     commandTimeout,
   })

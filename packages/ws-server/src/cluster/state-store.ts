@@ -9,6 +9,7 @@ import type {
   WatchOptions,
 } from '@crypto-analyzer/portfolio'
 import { Redis } from 'ioredis'
+import { retryStrategy } from './redis.js'
 import { STATE_CAS } from './scripts.js'
 import { redisTarget, showRedisUrl } from './settings.js'
 
@@ -46,9 +47,6 @@ interface Watcher {
   refresh(): void
   stop(): void
 }
-
-const retryStrategy = (times: number): number =>
-  Math.min(100 * 2 ** Math.min(times, 5), 2000) + Math.floor(Math.random() * 100)
 
 /**
  * Holdings and alerts in Redis instead of files: one JSON value per kind, the same document as
