@@ -43,8 +43,7 @@ if (typeof urlFlag === 'string') {
     quote: options.quote,
     interval: options.interval,
     seed: options.seed,
-    binanceUrl: options.binanceUrl,
-    coinbaseUrl: options.coinbaseUrl,
+    urls: { binance: options.binanceUrl, coinbase: options.coinbaseUrl },
     token: typeof token === 'string' ? token : undefined,
     home: resolveHome(process.env),
   })

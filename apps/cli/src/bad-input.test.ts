@@ -122,6 +122,12 @@ describe('bad flags and arguments', () => {
     [{ CRYPTO_ANALYZER_PORT: 'eighty' }, ['stream', 'start'], /"eighty"/],
     [{ CRYPTO_ANALYZER_SYMBOLS: 'btc;eth' }, ['stream', 'start'], /invalid symbol "btc;eth"/],
     [{ CRYPTO_ANALYZER_PROVIDER: 'kraken' }, ['stream', 'start'], /kraken/],
+    [
+      { CRYPTO_ANALYZER_FALLBACK: 'coinbase,ftx' },
+      ['stream', 'test'],
+      /CRYPTO_ANALYZER_FALLBACK="coinbase,ftx" names "ftx", not a provider/,
+    ],
+    [{ CRYPTO_ANALYZER_LEADER_LEASE_MS: '100' }, ['stream', 'start'], /leader-lease/],
   ])('a bad environment value %j exits 2 too', async (env, argv, said) => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value)
     const result = await run(argv)

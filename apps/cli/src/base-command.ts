@@ -1,3 +1,4 @@
+import { variableOf } from '@crypto-analyzer/config'
 import { isCryptoAnalyzerError } from '@crypto-analyzer/core-events'
 import type { Logger } from '@crypto-analyzer/core-events'
 import { Command, Errors, Flags } from '@oclif/core'
@@ -5,7 +6,7 @@ import type { Interfaces } from '@oclif/core'
 import { createCliLogger, LOG_LEVELS } from './internal/logger.js'
 import type { CliLogger } from './internal/logger.js'
 import { closestMatches } from './internal/suggest.js'
-import { wsUrlFlag } from './internal/flags.js'
+import { venueUrlFlags } from './internal/flags.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -27,23 +28,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     'log-level': Flags.option({
       options: LOG_LEVELS,
       default: 'info' as const,
-      env: 'CRYPTO_ANALYZER_LOG_LEVEL',
+      env: variableOf('log-level'),
       description: 'Logging level; logs go to stderr.',
       helpGroup: GLOBAL,
     })(),
-    'binance-url': wsUrlFlag({
-      env: 'CRYPTO_ANALYZER_BINANCE_URL',
-      description: 'Binance WebSocket endpoint [default: wss://stream.binance.com:9443/ws].',
-      helpGroup: GLOBAL,
-    }),
-    'coinbase-url': wsUrlFlag({
-      env: 'CRYPTO_ANALYZER_COINBASE_URL',
-      description:
-        'Coinbase Exchange WebSocket endpoint [default: wss://ws-feed.exchange.coinbase.com].',
-      helpGroup: GLOBAL,
-    }),
+    ...venueUrlFlags(GLOBAL),
     quote: Flags.string({
-      env: 'CRYPTO_ANALYZER_QUOTE',
+      env: variableOf('quote'),
       description:
         "Quote currency, overriding each provider's default (Binance USDT, Coinbase USD).",
       helpGroup: GLOBAL,
@@ -60,7 +51,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       },
     }),
     interval: Flags.integer({
-      env: 'CRYPTO_ANALYZER_MOCK_INTERVAL_MS',
+      env: variableOf('interval'),
       min: 1,
       description: 'Mock provider: milliseconds between updates of each symbol (default 1000).',
       helpGroup: GLOBAL,

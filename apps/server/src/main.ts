@@ -1,26 +1,31 @@
 #!/usr/bin/env node
-// The deployable server: configuration from the environment (see the contract), one log line with
-// the URL, clean shutdown on SIGINT/SIGTERM. All behaviour lives in @crypto-analyzer/ws-server.
+// The deployable server: configuration from the environment (@crypto-analyzer/config reads it, the
+// README's table lists it), one log line with the URL, clean shutdown on SIGINT/SIGTERM. All
+// behaviour lives in @crypto-analyzer/ws-server.
+import { readLogLevel, readServiceOptions } from '@crypto-analyzer/config'
+import type { LogLevel } from '@crypto-analyzer/config'
 import { isCryptoAnalyzerError } from '@crypto-analyzer/core-events'
-import { serviceOptionsFromEnv, startService } from '@crypto-analyzer/ws-server'
+import type { ServiceOptions } from '@crypto-analyzer/ws-server'
+import { startService } from '@crypto-analyzer/ws-server'
 import { pino } from 'pino'
 
-const LEVELS = new Set(['error', 'warn', 'info', 'debug'])
 const SHUTDOWN_DEADLINE_MS = 5000
 
 async function main(): Promise<void> {
-  const level = process.env['CRYPTO_ANALYZER_LOG_LEVEL'] ?? 'info'
-  if (!LEVELS.has(level)) {
-    process.stderr.write(
-      `CRYPTO_ANALYZER_LOG_LEVEL=${JSON.stringify(level)} is not a level; use error, warn, info or debug\n`,
-    )
+  let level: LogLevel
+  let options: ServiceOptions
+  try {
+    level = readLogLevel(process.env)
+    options = readServiceOptions(process.env)
+  } catch (error) {
+    process.stderr.write(`crypto-analyzer server: ${(error as Error).message}\n`)
     process.exit(2)
   }
   const logger = pino({ level, base: null }, pino.destination(2))
 
   let service: Awaited<ReturnType<typeof startService>>
   try {
-    service = await startService({ ...serviceOptionsFromEnv(), logger })
+    service = await startService({ ...options, logger })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     logger.error({ err: error }, 'server did not start')

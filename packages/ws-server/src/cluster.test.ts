@@ -16,7 +16,7 @@ import {
   uniquePrefix,
 } from './test-support/cluster.js'
 import type { ClusterDoc, NodeProcess } from './test-support/cluster.js'
-import { createRedisStateStore, serviceOptionsFromEnv, startService } from './index.js'
+import { createRedisStateStore, startService } from './index.js'
 import type { RunningService } from './index.js'
 import { TEST_START, connect, ofType, price } from './test-support/harness.js'
 import type { Message, TestClient } from './test-support/harness.js'
@@ -386,25 +386,6 @@ describe.runIf(available)('a node reading the service state from Redis', () => {
 })
 
 describe('startService with Redis options', () => {
-  it('reads the cluster variables from the environment', () => {
-    expect(
-      serviceOptionsFromEnv({
-        CRYPTO_ANALYZER_REDIS_URL: 'redis://10.0.0.5:6379/2',
-        CRYPTO_ANALYZER_REDIS_PREFIX: 'prod:',
-        CRYPTO_ANALYZER_NODE_ID: 'web-1',
-        CRYPTO_ANALYZER_LEADER_LEASE_MS: '3000',
-      }),
-    ).toMatchObject({
-      redisUrl: 'redis://10.0.0.5:6379/2',
-      redisPrefix: 'prod:',
-      nodeId: 'web-1',
-      leaderLease: 3000,
-    })
-    expect(() => serviceOptionsFromEnv({ CRYPTO_ANALYZER_LEADER_LEASE_MS: '100' })).toThrow(
-      /CRYPTO_ANALYZER_LEADER_LEASE_MS="100" must be an integer from 500 to 600000/,
-    )
-  })
-
   it.each([
     [{ redisUrl: 'http://127.0.0.1:6379' }, /is not a redis:\/\/ or rediss:\/\/ URL/],
     [{ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'has space' }, /redis prefix/],

@@ -8,7 +8,6 @@ describe('@crypto-analyzer/ws-server exports', () => {
         "WsServerError",
         "createRedisStateStore",
         "createWsServer",
-        "serviceOptionsFromEnv",
         "startService",
       ]
     `)

@@ -12,5 +12,5 @@ export type {
 } from './types.js'
 export { createRedisStateStore } from './cluster/state-store.js'
 export type { RedisStateStore, RedisStateStoreOptions } from './cluster/state-store.js'
-export { serviceOptionsFromEnv, startService } from './service.js'
+export { startService } from './service.js'
 export type { RunningService, ServiceOptions } from './service.js'

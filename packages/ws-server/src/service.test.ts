@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createStateStore } from '@crypto-analyzer/portfolio'
 import { waitFor } from '@crypto-analyzer/test-support'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { serviceOptionsFromEnv, startService } from './index.js'
+import { startService } from './index.js'
 import type { RunningService } from './index.js'
 import { connect } from './test-support/harness.js'
 
@@ -121,62 +121,5 @@ describe('startService', () => {
     await waitFor(() => true, 'nothing')
     await expect(fetch(`${running.url}/health`)).rejects.toThrow()
     service = undefined
-  })
-})
-
-describe('serviceOptionsFromEnv', () => {
-  it('reads every contract variable', () => {
-    expect(
-      serviceOptionsFromEnv({
-        CRYPTO_ANALYZER_HOST: '0.0.0.0',
-        CRYPTO_ANALYZER_PORT: '8001',
-        CRYPTO_ANALYZER_PROVIDER: 'Binance',
-        CRYPTO_ANALYZER_FALLBACK: 'coinbase, mock',
-        CRYPTO_ANALYZER_SYMBOLS: 'btc,eth',
-        CRYPTO_ANALYZER_QUOTE: 'USDC',
-        CRYPTO_ANALYZER_MOCK_INTERVAL_MS: '250',
-        CRYPTO_ANALYZER_BINANCE_URL: 'ws://127.0.0.1:9001/ws',
-        CRYPTO_ANALYZER_COINBASE_URL: 'ws://127.0.0.1:9002',
-        CRYPTO_ANALYZER_TOKEN: 's3cret',
-        CRYPTO_ANALYZER_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
-        CRYPTO_ANALYZER_HOME: '/tmp/ca',
-      }),
-    ).toEqual({
-      host: '0.0.0.0',
-      port: 8001,
-      provider: 'binance',
-      fallback: ['coinbase', 'mock'],
-      symbols: ['BTC', 'ETH'],
-      quote: 'USDC',
-      interval: 250,
-      binanceUrl: 'ws://127.0.0.1:9001/ws',
-      coinbaseUrl: 'ws://127.0.0.1:9002',
-      token: 's3cret',
-      allowedOrigins: ['https://a.example', 'https://b.example'],
-      home: '/tmp/ca',
-      redisUrl: undefined,
-    })
-    expect(serviceOptionsFromEnv({})).toMatchObject({ port: undefined, provider: undefined })
-    // Without CRYPTO_ANALYZER_HOME, the XDG default the apps always had.
-    expect(serviceOptionsFromEnv({ XDG_CONFIG_HOME: '/x' }).home).toBe('/x/crypto-analyzer')
-  })
-
-  it.each([
-    [
-      'CRYPTO_ANALYZER_PORT',
-      'eighty',
-      /CRYPTO_ANALYZER_PORT="eighty" must be an integer from 0 to 65535/,
-    ],
-    ['CRYPTO_ANALYZER_PORT', '65536', /CRYPTO_ANALYZER_PORT/],
-    [
-      'CRYPTO_ANALYZER_PROVIDER',
-      'kraken',
-      /CRYPTO_ANALYZER_PROVIDER="kraken" is not a provider; use binance, coinbase or mock/,
-    ],
-    ['CRYPTO_ANALYZER_FALLBACK', 'coinbase,ftx', /CRYPTO_ANALYZER_FALLBACK="ftx"/],
-    ['CRYPTO_ANALYZER_SYMBOLS', 'BTC,$$$', /CRYPTO_ANALYZER_SYMBOLS: invalid symbol "\$\$\$"/],
-    ['CRYPTO_ANALYZER_MOCK_INTERVAL_MS', '0', /CRYPTO_ANALYZER_MOCK_INTERVAL_MS/],
-  ])('names %s when its value %j is bad', (name, value, message) => {
-    expect(() => serviceOptionsFromEnv({ [name]: value })).toThrow(message)
   })
 })

@@ -3,7 +3,6 @@ import type { ServerType } from '@hono/node-server'
 import {
   CryptoAnalyzerError,
   createEventBus,
-  isProviderName,
   parseSymbols,
   silentLogger,
   systemClock,
@@ -13,7 +12,6 @@ import {
   createAlertEngine,
   createPortfolioMonitor,
   createStateStore,
-  resolveHome,
   type HoldingRecord,
 } from '@crypto-analyzer/portfolio'
 import {
@@ -45,8 +43,8 @@ export interface ServiceOptions {
   readonly interval?: number | undefined
   /** Mock random seed, for reproducible runs. */
   readonly seed?: number | undefined
-  readonly binanceUrl?: string | undefined
-  readonly coinbaseUrl?: string | undefined
+  /** Exchange WebSocket endpoints by provider (`{binance: 'ws://127.0.0.1:9443/ws'}`); unset ones are the real exchanges. */
+  readonly urls?: Readonly<Partial<Record<ProviderName, string | undefined>>> | undefined
   /** When set, `/ws`, `/status` and `/metrics` require it. */
   readonly token?: string | undefined
   readonly allowedOrigins?: readonly string[] | undefined
@@ -121,7 +119,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       bus,
       logger,
       quote: options.quote,
-      urls: { binance: options.binanceUrl, coinbase: options.coinbaseUrl },
+      urls: options.urls ?? {},
       mock: { interval: options.interval, seed: options.seed },
     })
     manager.addProvider(provider, symbols, { isPrimary: true })
@@ -297,87 +295,4 @@ const requireHome = (home: string | undefined): string => {
     )
   }
   return home
-}
-
-const parseProvider = (value: string, name: string): ProviderName => {
-  const provider = value.trim().toLowerCase()
-  if (!isProviderName(provider)) {
-    throw new CryptoAnalyzerError(
-      'INVALID_INPUT',
-      `${name}=${JSON.stringify(value)} is not a provider; use binance, coinbase or mock`,
-    )
-  }
-  return provider
-}
-
-const parseInteger = (value: string, name: string, min: number, max: number): number => {
-  const number = Number(value)
-  if (!/^\d+$/.test(value.trim()) || number < min || number > max) {
-    throw new CryptoAnalyzerError(
-      'INVALID_INPUT',
-      `${name}=${JSON.stringify(value)} must be an integer from ${min} to ${max}`,
-    )
-  }
-  return number
-}
-
-const list = (value: string): string[] =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0)
-
-/** Reads the contract's server environment variables; a bad value throws naming the variable. */
-export function serviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceOptions {
-  const get = (name: string): string | undefined => {
-    const value = env[name]
-    return value === undefined || value.trim() === '' ? undefined : value
-  }
-  const host = get('CRYPTO_ANALYZER_HOST')
-  const port = get('CRYPTO_ANALYZER_PORT')
-  const provider = get('CRYPTO_ANALYZER_PROVIDER')
-  const fallback = get('CRYPTO_ANALYZER_FALLBACK')
-  const symbols = get('CRYPTO_ANALYZER_SYMBOLS')
-  const interval = get('CRYPTO_ANALYZER_MOCK_INTERVAL_MS')
-  const origins = get('CRYPTO_ANALYZER_ALLOWED_ORIGINS')
-  const lease = get('CRYPTO_ANALYZER_LEADER_LEASE_MS')
-  let parsedSymbols: string[] | undefined
-  if (symbols !== undefined) {
-    try {
-      parsedSymbols = parseSymbols(symbols)
-    } catch (error) {
-      throw new CryptoAnalyzerError(
-        'INVALID_INPUT',
-        `CRYPTO_ANALYZER_SYMBOLS: ${(error as Error).message}`,
-      )
-    }
-  }
-  return {
-    host,
-    port: port === undefined ? undefined : parseInteger(port, 'CRYPTO_ANALYZER_PORT', 0, 65_535),
-    provider:
-      provider === undefined ? undefined : parseProvider(provider, 'CRYPTO_ANALYZER_PROVIDER'),
-    fallback:
-      fallback === undefined
-        ? undefined
-        : list(fallback).map((item) => parseProvider(item, 'CRYPTO_ANALYZER_FALLBACK')),
-    symbols: parsedSymbols,
-    quote: get('CRYPTO_ANALYZER_QUOTE'),
-    interval:
-      interval === undefined
-        ? undefined
-        : parseInteger(interval, 'CRYPTO_ANALYZER_MOCK_INTERVAL_MS', 1, 86_400_000),
-    binanceUrl: get('CRYPTO_ANALYZER_BINANCE_URL'),
-    coinbaseUrl: get('CRYPTO_ANALYZER_COINBASE_URL'),
-    token: get('CRYPTO_ANALYZER_TOKEN'),
-    allowedOrigins: origins === undefined ? undefined : list(origins),
-    home: resolveHome(env),
-    redisUrl: get('CRYPTO_ANALYZER_REDIS_URL'),
-    redisPrefix: get('CRYPTO_ANALYZER_REDIS_PREFIX'),
-    nodeId: get('CRYPTO_ANALYZER_NODE_ID'),
-    leaderLease:
-      lease === undefined
-        ? undefined
-        : parseInteger(lease, 'CRYPTO_ANALYZER_LEADER_LEASE_MS', 500, 600_000),
-  }
 }

@@ -59,6 +59,13 @@ const EXPECTED: Record<string, Expectation> = {
       /^ETH \d+(\.\d+)? -?\d+(\.\d+)? % from mock$/m,
     ],
   },
+  // console.log(options.port, options.provider, options.home) / `${SETTINGS.length} settings; ...`
+  '@crypto-analyzer/config': {
+    stdout: [
+      /^8001 coinbase \/tmp\/crypto-analyzer$/m,
+      /^\d+ settings; --interval falls back to CRYPTO_ANALYZER_MOCK_INTERVAL_MS$/m,
+    ],
+  },
   // console.log(`total ...`, `24h ... (... %)`, `P&L ...`, rows.join(', '), ...)
   '@crypto-analyzer/portfolio': {
     stdout: [

@@ -1,14 +1,14 @@
 import type { Logger, ProviderName, StreamEventBus } from '@crypto-analyzer/core-events'
 import { createPriceFeedManager } from '@crypto-analyzer/price-feeds'
 import type { PriceFeedManager, PriceFeedManagerOptions } from '@crypto-analyzer/price-feeds'
-import { fallbackList } from './flags.js'
+import { fallbackList, venueUrls } from './flags.js'
 
 /** The flags that shape a price feed, as every feed-using command parses them. */
 export interface FeedFlags {
   readonly provider: ProviderName
   readonly fallback?: readonly ProviderName[] | undefined
-  readonly 'binance-url'?: string | undefined
-  readonly 'coinbase-url'?: string | undefined
+  /** `--binance-url` and the other endpoint flags of the venue registry. */
+  readonly [urlFlag: `${string}-url`]: string | undefined
   readonly quote?: string | undefined
   readonly interval?: number | undefined
   readonly seed?: number | undefined
@@ -20,9 +20,7 @@ export function feedManagerOptions(
   logger: Logger,
   bus?: StreamEventBus,
 ): PriceFeedManagerOptions {
-  const urls: { binance?: string; coinbase?: string } = {}
-  if (flags['binance-url'] !== undefined) urls.binance = flags['binance-url']
-  if (flags['coinbase-url'] !== undefined) urls.coinbase = flags['coinbase-url']
+  const urls = venueUrls(flags)
   const mock: { interval?: number; seed?: number } = {}
   if (flags.interval !== undefined) mock.interval = flags.interval
   if (flags.seed !== undefined) mock.seed = flags.seed

@@ -1,11 +1,19 @@
-import { parseSymbols, PROVIDERS } from '@crypto-analyzer/core-events'
+import { variableOf } from '@crypto-analyzer/config'
+import { parseSymbols } from '@crypto-analyzer/core-events'
 import type { ProviderName } from '@crypto-analyzer/core-events'
+import { VENUES } from '@crypto-analyzer/price-feeds'
+import type { ExchangeVenueInfo } from '@crypto-analyzer/price-feeds'
 import { Errors, Flags } from '@oclif/core'
+import type { Interfaces } from '@oclif/core'
 
 /** The mock feed's symbols: the default wherever symbols are optional. */
 export const DEFAULT_SYMBOLS: readonly string[] = ['BTC', 'ETH', 'ADA', 'DOT', 'LINK']
 
-const PROVIDER_OPTIONS = PROVIDERS
+/** The provider choices, from the venue registry. */
+const PROVIDER_OPTIONS: readonly ProviderName[] = VENUES.map((venue) => venue.name)
+const EXCHANGES = VENUES.filter(
+  (venue): venue is ExchangeVenueInfo => venue.defaultUrl !== undefined,
+)
 
 /** `--symbols btc,ETH` → `['BTC', 'ETH']`, validated by core-events before `run()`. */
 export const symbolsFlag = Flags.custom<string[]>({
@@ -14,7 +22,7 @@ export const symbolsFlag = Flags.custom<string[]>({
   parse: (input) => Promise.resolve(parseSymbols(input)),
 })
 
-/** `--provider binance|coinbase|mock`. */
+/** `--provider binance|coinbase|...|mock`. */
 export const providerFlag = Flags.option({
   options: PROVIDER_OPTIONS,
   default: 'mock' as ProviderName,
@@ -46,12 +54,34 @@ export const secondsFlag = Flags.custom<number>({
   },
 })
 
-/** Drops duplicates and the primary itself from `--fallback`. */
+/**
+ * `--fallback`, else its variable (oclif's own env fallback cannot split a repeatable flag), without
+ * duplicates and without the primary itself.
+ */
 export function fallbackList(
   primary: ProviderName,
   fallback: readonly ProviderName[] | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): ProviderName[] {
-  return [...new Set(fallback ?? [])].filter((name) => name !== primary)
+  return [...new Set(fallback ?? fallbackFromEnv(env))].filter((name) => name !== primary)
+}
+
+function fallbackFromEnv(env: Readonly<Record<string, string | undefined>>): ProviderName[] {
+  const variable = variableOf('fallback')
+  const names = (env[variable] ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '')
+  return names.map((name) => {
+    const known = PROVIDER_OPTIONS.find((option) => option === name)
+    if (known === undefined) {
+      throw new Errors.CLIError(
+        `${variable}=${JSON.stringify(env[variable])} names ${JSON.stringify(name)}, not a provider; use ${PROVIDER_OPTIONS.join(', ')}`,
+        { exit: 2 },
+      )
+    }
+    return known
+  })
 }
 
 /**
@@ -77,3 +107,31 @@ export const wsUrlFlag = Flags.custom({
     return Promise.resolve(text)
   },
 })
+
+/** The endpoint flags of every exchange in the registry: `--binance-url`, `--coinbase-url`, ... */
+export function venueUrlFlags(
+  helpGroup: string,
+): Record<`${string}-url`, Interfaces.OptionFlag<string | undefined>> {
+  return Object.fromEntries(
+    EXCHANGES.map((venue) => [
+      venue.urlFlag,
+      wsUrlFlag({
+        env: venue.urlVariable,
+        description: `${venue.description} WebSocket endpoint [default: ${venue.defaultUrl}].`,
+        helpGroup,
+      }),
+    ]),
+  )
+}
+
+/** The endpoints given with those flags, by provider (only the ones set). */
+export function venueUrls(
+  flags: Readonly<Record<`${string}-url`, string | undefined>>,
+): Partial<Record<ProviderName, string>> {
+  const urls: Partial<Record<ProviderName, string>> = {}
+  for (const venue of EXCHANGES) {
+    const url = flags[venue.urlFlag as `${string}-url`]
+    if (typeof url === 'string') urls[venue.name] = url
+  }
+  return urls
+}

@@ -1,10 +1,11 @@
+import { variableOf } from '@crypto-analyzer/config'
 import { Errors, Flags } from '@oclif/core'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8000
 
 export const hostFlag = Flags.string({
-  env: 'CRYPTO_ANALYZER_HOST',
+  env: variableOf('host'),
   default: DEFAULT_HOST,
   description: 'Server host.',
   helpValue: '<host>',
@@ -24,7 +25,7 @@ export const hostFlag = Flags.string({
 export function portFlag(allowZero: boolean) {
   const min = allowZero ? 0 : 1
   return Flags.custom<number>({
-    env: 'CRYPTO_ANALYZER_PORT',
+    env: variableOf('port'),
     default: DEFAULT_PORT,
     description: allowZero ? 'Server port; 0 picks a free port.' : 'Server port.',
     helpValue: '<port>',
@@ -42,7 +43,7 @@ export function portFlag(allowZero: boolean) {
 }
 
 export const tokenFlag = Flags.string({
-  env: 'CRYPTO_ANALYZER_TOKEN',
+  env: variableOf('token'),
   description: 'Access token the server requires for /ws, /status and /metrics.',
   helpValue: '<token>',
 })

@@ -892,8 +892,7 @@ async function serviceOn(
     provider: 'binance',
     fallback: ['coinbase'],
     symbols: [...SYMBOLS],
-    binanceUrl,
-    coinbaseUrl,
+    urls: { binance: binanceUrl, coinbase: coinbaseUrl },
     home,
   })
   scope.defer(() => service.close())

@@ -34,6 +34,29 @@ describe('portfolio', () => {
       expect(stdout).toBe(`Saved BTC 0.5 at cost 42000.1 in ${join(home.path, 'holdings.json')}\n`)
     })
 
+    it('saves in the directory --home names, over CRYPTO_ANALYZER_HOME', async () => {
+      const other = tempHome()
+      try {
+        const { stdout, exitCode } = await run([
+          'portfolio',
+          'add',
+          'ETH',
+          '2',
+          '--home',
+          other.path,
+        ])
+        expect(exitCode).toBe(0)
+        expect(stdout).toContain(join(other.path, 'holdings.json'))
+        expect(JSON.parse(readFileSync(join(other.path, 'holdings.json'), 'utf8'))).toEqual({
+          version: 1,
+          holdings: [{ symbol: 'ETH', amount: '2' }],
+        })
+        expect(() => holdingsFile()).toThrow(/ENOENT/)
+      } finally {
+        other.remove()
+      }
+    })
+
     it('replaces the amount of a symbol already held and says what it was', async () => {
       await run(['portfolio', 'add', 'ETH', '10'])
       await run(['portfolio', 'add', 'BTC', '1'])

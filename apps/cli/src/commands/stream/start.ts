@@ -1,3 +1,4 @@
+import { variableOf } from '@crypto-analyzer/config'
 import { startService } from '@crypto-analyzer/ws-server'
 import type { ServiceOptions } from '@crypto-analyzer/ws-server'
 import { Flags } from '@oclif/core'
@@ -9,11 +10,12 @@ import {
   fallbackList,
   providerFlag,
   symbolsFlag,
+  venueUrls,
 } from '../../internal/flags.js'
 import { colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { hostFlag, portFlag, serverBaseUrl, tokenFlag } from '../../internal/server-flags.js'
-import { redisPrefixFlag, redisUrlFlag, stateHome } from '../../internal/state.js'
+import { homeFlag, redisPrefixFlag, redisUrlFlag, stateHome } from '../../internal/state.js'
 
 export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override summary = 'Run the WebSocket server and dashboard in the foreground.'
@@ -33,8 +35,8 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override flags = {
     host: hostFlag,
     port: portFlag(true),
-    symbols: symbolsFlag({ env: 'CRYPTO_ANALYZER_SYMBOLS' }),
-    provider: providerFlag({ env: 'CRYPTO_ANALYZER_PROVIDER' }),
+    symbols: symbolsFlag({ env: variableOf('symbols') }),
+    provider: providerFlag({ env: variableOf('provider') }),
     dashboard: Flags.boolean({
       default: false,
       allowNo: true,
@@ -43,7 +45,7 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
     fallback: fallbackFlag(),
     token: tokenFlag,
     'allowed-origins': Flags.string({
-      env: 'CRYPTO_ANALYZER_ALLOWED_ORIGINS',
+      env: variableOf('allowed-origins'),
       description: 'Comma-separated browser origins allowed to connect (others get 403).',
       helpValue: '<origins>',
     }),
@@ -51,6 +53,21 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
       'Redis URL that makes several server processes one service; holdings and alerts then live in Redis too.',
     ),
     'redis-prefix': redisPrefixFlag,
+    home: homeFlag,
+    'node-id': Flags.string({
+      env: variableOf('node-id'),
+      description:
+        "With --redis-url: this process's name in the service [default: <hostname>-<pid>-<random>].",
+      helpValue: '<id>',
+    }),
+    'leader-lease': Flags.integer({
+      env: variableOf('leader-lease'),
+      min: 500,
+      max: 600_000,
+      description:
+        "With --redis-url: the leader's lease in ms, renewed every 30 % of it [default: 5000].",
+      helpValue: '<ms>',
+    }),
   }
 
   async run(): Promise<void> {
@@ -61,20 +78,21 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
       provider: flags.provider,
       fallback: fallbackList(flags.provider, flags.fallback),
       symbols: flags.symbols ?? [...DEFAULT_SYMBOLS],
-      home: stateHome(),
+      home: stateHome(flags.home),
       logger: this.packageLogger,
       version: this.config.version,
       ...(flags.quote === undefined ? {} : { quote: flags.quote }),
       ...(flags.interval === undefined ? {} : { interval: flags.interval }),
       ...(flags.seed === undefined ? {} : { seed: flags.seed }),
-      ...(flags['binance-url'] === undefined ? {} : { binanceUrl: flags['binance-url'] }),
-      ...(flags['coinbase-url'] === undefined ? {} : { coinbaseUrl: flags['coinbase-url'] }),
+      urls: venueUrls(flags),
       ...(flags.token === undefined ? {} : { token: flags.token }),
       ...(flags['allowed-origins'] === undefined
         ? {}
         : { allowedOrigins: splitList(flags['allowed-origins']) }),
       ...(flags['redis-url'] === undefined ? {} : { redisUrl: flags['redis-url'] }),
       ...(flags['redis-prefix'] === undefined ? {} : { redisPrefix: flags['redis-prefix'] }),
+      ...(flags['node-id'] === undefined ? {} : { nodeId: flags['node-id'] }),
+      ...(flags['leader-lease'] === undefined ? {} : { leaderLease: flags['leader-lease'] }),
     }
     // Signals are handled from here on, so a Ctrl-C during start-up still closes cleanly.
     const run = runUntilStopped()

@@ -1,0 +1,3 @@
+import { createConfig } from '@crypto-analyzer/eslint-config'
+
+export default createConfig(import.meta.dirname)

@@ -1,0 +1,3 @@
+import { createVitestConfig } from '@crypto-analyzer/vitest-config'
+
+export default createVitestConfig()
