@@ -5,9 +5,9 @@ import type { Hub } from '../internal/hub.js'
 import type { Room } from '../internal/room.js'
 import type { ClusterCounters } from './counters.js'
 import type { ClusterKeys } from './keys.js'
-import { StoredReader, latestFields, streamFields } from './records.js'
+import { latestFields, streamFields } from './records.js'
+import type { StoredFields, StoredReader } from './records.js'
 import { backoff } from './redis.js'
-import type { StoredFields } from './records.js'
 
 /** How long one XREAD waits for new entries, ms. */
 export const BLOCK_MS = 1000
@@ -19,6 +19,8 @@ export interface FollowerOptions {
   readonly clock: Clock
   readonly logger: Logger
   readonly counters: ClusterCounters
+  /** Checks what is read (shared with the publisher, which vouches for what it wrote). */
+  readonly stored: StoredReader
 }
 
 /**
@@ -35,7 +37,6 @@ export class Follower {
   private readonly loaded = new Promise<void>((resolve) => {
     this.markLoaded = resolve
   })
-  private readonly stored = new StoredReader()
   /** Ends the backoff pause in progress (on stop). */
   private wake: (() => void) | undefined
 
@@ -154,7 +155,7 @@ export class Follower {
 
   /** A stored message as the room's entry, or `undefined` (dropped, counted) when invalid. */
   private entry(room: Room, fields: StoredFields, where: string): Entry | undefined {
-    const entry = this.stored.entry(room, fields)
+    const entry = this.options.stored.entry(room, fields)
     if (typeof entry !== 'string') return entry
     this.options.counters.invalidEntries++
     this.options.logger.debug(

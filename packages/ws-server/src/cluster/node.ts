@@ -19,6 +19,7 @@ import { clusterKeys } from './keys.js'
 import { Lease, redisLeaseStore } from './lease.js'
 import type { LeaseStore } from './lease.js'
 import { Publisher } from './publisher.js'
+import { StoredReader } from './records.js'
 import { connectRedis, defineScript } from './redis.js'
 import { Registry } from './registry.js'
 import { ACQUIRE, DISARM_CLAIM, HEARTBEAT, LEAVE, PUBLISH, RELEASE, RENEW } from './scripts.js'
@@ -94,6 +95,7 @@ export class ClusterNode implements RoomSource {
     this.reader = connectRedis(redisUrl, name('read'), BLOCK_MS + 5000, onError('reader'))
     const script = (scriptName: string, lua: string) => defineScript(this.cmd, scriptName, lua)
     const keys = clusterKeys(prefix)
+    const stored = new StoredReader()
     this.leaseStore = redisLeaseStore(
       {
         acquire: script('caAcquire', ACQUIRE),
@@ -124,8 +126,11 @@ export class ClusterNode implements RoomSource {
       rooms: roomSpecs(options),
       lease: this.lease,
       scripts: { publish: script('caPublish', PUBLISH), disarm: script('caDisarm', DISARM_CLAIM) },
+      encoded: (type, data) => {
+        stored.trust(type, data)
+      },
     })
-    this.follower = new Follower({ reader: this.reader, keys, clock, logger, counters })
+    this.follower = new Follower({ reader: this.reader, keys, clock, logger, counters, stored })
     this.unsubscribe = options.bus.subscribe(
       `cluster-publisher-${nodeId}`,
       (event: AnyStreamEvent) => {

@@ -18,6 +18,8 @@ export interface PublisherOptions {
   readonly lease: Lease
   readonly counters: ClusterCounters
   readonly scripts: { readonly publish: Script; readonly disarm: Script }
+  /** Remembers a message this node encoded, so reading it back from Redis needs no decoding. */
+  readonly encoded: (type: string, data: string) => void
   /** While leader, after every renewal: the alert ids that re-armed since the last call. */
   readonly rearmed?: (() => readonly string[]) | undefined
 }
@@ -71,6 +73,7 @@ export class Publisher {
       return
     }
     if (message === undefined) return
+    this.options.encoded(message.type, message.data)
     const claim = event.type === EventType.ALERT_TRIGGERED ? event.data.id : undefined
     const scriptKeys: string[] = [keys.epoch, claim === undefined ? keys.epoch : keys.claim(claim)]
     const args: (string | number)[] = [

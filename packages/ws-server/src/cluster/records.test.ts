@@ -93,6 +93,15 @@ describe('StoredReader', () => {
     expect(reader.entry(room('prices:BTC'), { ...good, t: 'x' })).toMatch(/sent time/)
   })
 
+  it('vouches for data this node encoded only as the type it encoded it as', () => {
+    const reader = new StoredReader()
+    reader.trust('price_update', priceData)
+    expect(reader.entry(room('prices'), good)).toMatchObject({ seq: 41 })
+    expect(reader.entry(room('status'), { ...good, c: 'feed_status' })).toMatch(
+      /not a server message/,
+    )
+  })
+
   it('reads no latest-state document from text that is not a JSON object', () => {
     expect(latestFields('{not json')).toBeUndefined()
     expect(latestFields('[1,2]')).toBeUndefined()

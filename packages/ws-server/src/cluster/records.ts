@@ -53,16 +53,25 @@ const TIME = /^[0-9]{1,16}$/
 const MAX_TIME = 8.64e15
 
 /** Data texts kept as known-good; the oldest is forgotten first. */
-const REMEMBERED = 1024
+const REMEMBERED = 2048
 
 /**
  * Turns stored room messages into room entries. The data text of one event is the same in each
- * of its rooms, and the envelope around it is built from checked numbers, so a data text that
- * decoded once as a message of a type is not decoded again for the next room.
+ * of its rooms, and the envelope around it is built from checked numbers, so a data text known to
+ * make a good message of a type (it decoded once, or this node encoded it) is not decoded again.
  */
 export class StoredReader {
-  /** Data text → the message type it decoded as. */
-  private readonly decoded = new Map<string, string>()
+  /** Data text → the message type it is known to be good data of. */
+  private readonly known = new Map<string, string>()
+
+  /** Marks a data text as good data of a `type` message: this node encoded it itself. */
+  trust(type: string, data: string): void {
+    if (this.known.size >= REMEMBERED) {
+      const oldest = this.known.keys().next()
+      if (oldest.done !== true) this.known.delete(oldest.value)
+    }
+    this.known.set(data, type)
+  }
 
   /** A stored room message as the room's entry, or why it is not one. */
   entry(room: Room, fields: StoredFields): Entry | string {
@@ -79,14 +88,10 @@ export class StoredReader {
     if (typeof d !== 'string') return 'data is not a string'
     const seq = Number(s)
     const text = encodeMessage(type, d, { seq, sentAt: Number(t) })
-    if (this.decoded.get(d) !== type) {
+    if (this.known.get(d) !== type) {
       const decoded = decodeServerMessage(text)
       if (!decoded.ok) return `not a server message: ${decoded.error.message}`
-      if (this.decoded.size >= REMEMBERED) {
-        const oldest = this.decoded.keys().next()
-        if (oldest.done !== true) this.decoded.delete(oldest.value)
-      }
-      this.decoded.set(d, type)
+      this.trust(type, d)
     }
     return makeEntry(seq, text, k, room.kind)
   }
