@@ -24,8 +24,6 @@ import { connectRedis, defineScript } from './redis.js'
 import { Registry } from './registry.js'
 import { ACQUIRE, DISARM_CLAIM, HEARTBEAT, LEAVE, PUBLISH, RELEASE, RENEW } from './scripts.js'
 
-export type { ClusterCounters } from './counters.js'
-
 export interface ClusterNodeOptions {
   readonly redisUrl: string
   /** Every key starts with it (default `crypto-analyzer:`); services with different prefixes are separate. */
