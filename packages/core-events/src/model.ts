@@ -1,10 +1,21 @@
 import { CryptoAnalyzerError } from './errors.js'
 import type { Decimal } from './decimal.js'
 
-/** The price providers crypto-analyzer ships. */
-export type ProviderName = 'binance' | 'coinbase' | 'mock'
+/**
+ * The providers the contract names: the words a server may put in `source` and `provider`. Which
+ * of them a build can stream is price-feeds' `VENUES`, so a client decodes messages from a server
+ * that has a venue it does not.
+ */
+export type ProviderName = 'binance' | 'coinbase' | 'kraken' | 'okx' | 'bybit' | 'mock'
 
-export const PROVIDERS: readonly ProviderName[] = ['binance', 'coinbase', 'mock']
+export const PROVIDERS: readonly ProviderName[] = [
+  'binance',
+  'coinbase',
+  'kraken',
+  'okx',
+  'bybit',
+  'mock',
+]
 
 /** A normalized 24h ticker from one provider. Every number is an exact `Decimal`. */
 export interface PriceUpdate {
@@ -180,7 +191,7 @@ export function parseSymbols(input: string | readonly string[]): string[] {
   return symbols
 }
 
-/** True when `value` names a shipped provider. */
+/** True when `value` is a contract provider name (not necessarily one this build can stream). */
 export function isProviderName(value: string): value is ProviderName {
   return (PROVIDERS as readonly string[]).includes(value)
 }

@@ -13,6 +13,7 @@ import {
   encodeRoomEvent,
   encodeServerMessage,
   parseRoom,
+  PROVIDERS,
 } from './index.js'
 import type { PriceUpdate, WireErrorCode } from './index.js'
 
@@ -211,6 +212,39 @@ describe('server message codecs', () => {
   ] as const)('returns an error value for a bad server frame %s', (text, code) => {
     const result = decodeServerMessage(text)
     expect(result).toMatchObject({ ok: false, error: { code } })
+  })
+
+  const priceFrom = (source: string): string =>
+    CONTRACT_FRAMES[0]!.replace('"source":"binance"', `"source":${JSON.stringify(source)}`)
+  const statusFrom = (provider: string): string =>
+    CONTRACT_FRAMES[3]!.replace('"provider":"binance"', `"provider":${JSON.stringify(provider)}`)
+
+  // The contract's "Symbols and providers", whether or not this build has a venue for each.
+  const CONTRACT_PROVIDERS = ['binance', 'coinbase', 'kraken', 'okx', 'bybit', 'mock']
+
+  it('lists the contract providers as PROVIDERS', () => {
+    expect(PROVIDERS).toEqual(CONTRACT_PROVIDERS)
+  })
+
+  it.each(CONTRACT_PROVIDERS)('decodes %s as a source and a feed provider', (name) => {
+    const price = decodeServerMessage(priceFrom(name))
+    expect(price.ok && price.value.type === 'price_update' && price.value.data.source).toBe(name)
+    const status = decodeServerMessage(statusFrom(name))
+    expect(status.ok && status.value.type === 'feed_status' && status.value.data.provider).toBe(
+      name,
+    )
+  })
+
+  it('refuses a provider outside the contract, naming the contract providers', () => {
+    const choices = 'one of binance, coinbase, kraken, okx, bybit, mock'
+    expect(decodeServerMessage(priceFrom('ftx'))).toEqual({
+      ok: false,
+      error: { code: 'invalid_message', message: `data.source must be ${choices}` },
+    })
+    expect(decodeServerMessage(statusFrom('ftx'))).toEqual({
+      ok: false,
+      error: { code: 'invalid_message', message: `data.provider must be ${choices}` },
+    })
   })
 })
 

@@ -2,7 +2,7 @@ import { formatDecimal, parseDecimal } from './decimal.js'
 import type { Decimal } from './decimal.js'
 import { JsonNumber, parseLosslessJson } from './internal/lossless-json.js'
 import type { LosslessValue } from './internal/lossless-json.js'
-import { FEED_STATES, isProviderName } from './model.js'
+import { FEED_STATES, PROVIDERS, isProviderName } from './model.js'
 import { ROOM_FAMILIES, ROOM_NAMES_TEXT } from './rooms.js'
 import type { RoomKind } from './rooms.js'
 import type {
@@ -365,9 +365,11 @@ const optional = <T>(
   what: string,
 ): T | undefined => (value === undefined ? undefined : read(value, what))
 
+const PROVIDER_CHOICES = `one of ${PROVIDERS.join(', ')}`
+
 function decodePrice(data: Obj): PriceUpdate {
   const source = string(data['source'], 'data.source')
-  need(isProviderName(source), 'data.source must be binance, coinbase or mock')
+  need(isProviderName(source), `data.source must be ${PROVIDER_CHOICES}`)
   return {
     symbol: string(data['symbol'], 'data.symbol'),
     price: positive(data['price'], 'data.price'),
@@ -428,7 +430,7 @@ function decodeAlert(data: Obj): AlertEvent {
 
 function decodeFeedStatus(data: Obj): FeedStatus {
   const provider = string(data['provider'], 'data.provider')
-  need(isProviderName(provider), 'data.provider must be binance, coinbase or mock')
+  need(isProviderName(provider), `data.provider must be ${PROVIDER_CHOICES}`)
   const state = string(data['state'], 'data.state')
   need((FEED_STATES as readonly string[]).includes(state), 'data.state is not a feed state')
   return {
