@@ -44,7 +44,7 @@ describe('parseFeeds', () => {
   })
 
   it.each<[string, Record<string, unknown>]>([
-    ['an unknown provider', { provider: 'kraken' }],
+    ['an unknown provider', { provider: 'ftx' }],
     ['a state outside the feed states', { state: 'sleeping' }],
     ['symbols that are not a list of strings', { symbols: ['BTC', 5] }],
     ['a count that is a string', { messagesReceived: '120' }],
