@@ -67,8 +67,8 @@ describe('createPriceFeedManager options', () => {
   it('checks providers and symbols when they are added', () => {
     const manager = createPriceFeedManager()
     expect(() => {
-      manager.addProvider('kraken' as 'mock', ['BTC'])
-    }).toThrow(/unknown provider "kraken": use one of binance, coinbase, mock/)
+      manager.addProvider('ftx' as 'mock', ['BTC'])
+    }).toThrow(/unknown provider "ftx": use one of binance, coinbase, mock/)
     expect(() => {
       manager.addProvider('binance', ['BTC', 'bit coin'])
     }).toThrow(/invalid symbol "bit coin"/)

@@ -24,8 +24,8 @@ import type { Observable } from 'rxjs'
 import { FeedError } from './errors.js'
 import type { ProviderAdapter, ProviderSink } from './internal/provider.js'
 import { FeedRouter } from './internal/router.js'
-import { VENUE_TABLE } from './internal/venues/registry.js'
-import type { ExchangeName } from './internal/venues/venue.js'
+import { VENUE_NAMES, venueDefinition } from './internal/venues/registry.js'
+import type { ExchangeName, VenueDefinition } from './internal/venues/venue.js'
 
 export interface PriceFeedManagerOptions {
   /** Where updates (`price_update`), statuses (`feed_status`) and errors (`error`) are also published. Start it yourself. */
@@ -132,6 +132,7 @@ function integerOption(
 
 interface ProviderEntry {
   readonly name: ProviderName
+  readonly venue: VenueDefinition
   symbols: string[]
   primary: boolean
 }
@@ -237,10 +238,10 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
   }
 
   const createAdapter = (entry: ProviderEntry, streams: () => StreamManager): ProviderAdapter =>
-    VENUE_TABLE[entry.name].create({
+    entry.venue.create({
       symbols: entry.symbols,
       quote,
-      url: VENUE_TABLE[entry.name].resolveUrl(urls[entry.name]),
+      url: entry.venue.resolveUrl(urls[entry.name]),
       streams,
       stream: options.stream ?? {},
       staleAfter,
@@ -256,11 +257,16 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
         throw new FeedError('invalid-state', 'add every provider before start()', { provider })
       }
       if (typeof provider !== 'string' || !isProviderName(provider)) {
-        throw configError(
-          `unknown provider ${JSON.stringify(provider)}: use one of ${Object.keys(VENUE_TABLE).join(', ')}`,
+        throw configError(`unknown provider ${JSON.stringify(provider)}: use one of ${VENUE_NAMES}`)
+      }
+      const venue = venueDefinition(provider)
+      if (venue === undefined) {
+        throw new FeedError(
+          'invalid-config',
+          `provider ${JSON.stringify(provider)} is not available in this version of price-feeds: use one of ${VENUE_NAMES}`,
+          { provider },
         )
       }
-      const venue = VENUE_TABLE[provider]
       let list: string[]
       if (symbols.length === 0 && venue.defaultSymbols !== undefined) {
         list = [...venue.defaultSymbols]
@@ -294,7 +300,7 @@ export function createPriceFeedManager(options: PriceFeedManagerOptions = {}): P
       }
       const existing = entries.find((entry) => entry.name === provider)
       if (existing === undefined) {
-        entries.push({ name: provider, symbols: list, primary: isPrimary })
+        entries.push({ name: provider, venue, symbols: list, primary: isPrimary })
       } else {
         existing.symbols = [...new Set([...existing.symbols, ...list])]
         existing.primary ||= isPrimary

@@ -70,11 +70,12 @@ export interface FrameParserOptions {
   readonly symbols?: readonly string[]
 }
 
-/** The quote currency of each provider's markets unless one is set (from the venue registry). */
-export const DEFAULT_QUOTES: Readonly<Record<ProviderName, string>> = Object.freeze(
-  Object.fromEntries(
-    Object.values(VENUE_TABLE).map((venue) => [venue.name, venue.defaultQuote]),
-  ) as Record<ProviderName, string>,
+/**
+ * The quote currency of each implemented provider's markets unless one is set (from the venue
+ * registry; a contract provider without a venue has none).
+ */
+export const DEFAULT_QUOTES: Readonly<Partial<Record<ProviderName, string>>> = Object.freeze(
+  Object.fromEntries(VENUE_TABLE.map((venue) => [venue.name, venue.defaultQuote])),
 )
 
 /**
@@ -88,9 +89,7 @@ export function createFrameParser(
 ): FrameParser {
   const venue = exchangeVenue(provider)
   if (venue === undefined) {
-    const names = Object.keys(EXCHANGE_VENUES)
-      .map((name) => `'${name}'`)
-      .join(' or ')
+    const names = EXCHANGE_VENUES.map((venue) => `'${venue.name}'`).join(' or ')
     throw new FeedError(
       'invalid-config',
       `no frame parser for ${JSON.stringify(provider)}: use ${names}`,

@@ -3,11 +3,12 @@ import { checkedUrl } from './internal/url.js'
 import { EXCHANGE_VENUES, exchangeVenue } from './internal/venues/registry.js'
 import type { ExchangeName } from './internal/venues/venue.js'
 
-/** The real exchanges' public market-data endpoints, used when nothing overrides them. */
-export const DEFAULT_PROVIDER_URLS: Readonly<Record<ExchangeName, string>> = Object.freeze(
-  Object.fromEntries(
-    Object.values(EXCHANGE_VENUES).map((venue) => [venue.name, venue.defaultUrl]),
-  ) as Record<ExchangeName, string>,
+/**
+ * The real public market-data endpoints of the exchanges implemented, used when nothing
+ * overrides them (a contract provider without a venue has none).
+ */
+export const DEFAULT_PROVIDER_URLS: Readonly<Partial<Record<ExchangeName, string>>> = Object.freeze(
+  Object.fromEntries(EXCHANGE_VENUES.map((venue) => [venue.name, venue.defaultUrl])),
 )
 
 /**
@@ -20,7 +21,7 @@ export function resolveProviderUrl(provider: ExchangeName, override?: string): s
   if (venue === undefined) {
     throw new FeedError(
       'invalid-config',
-      `no URL for provider ${JSON.stringify(provider)}: only ${Object.keys(EXCHANGE_VENUES).join(' and ')} connect anywhere`,
+      `no URL for provider ${JSON.stringify(provider)}: only ${EXCHANGE_VENUES.map((venue) => venue.name).join(' and ')} connect anywhere`,
       { provider: 'mock' },
     )
   }

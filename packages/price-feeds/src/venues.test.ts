@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_PROVIDER_URLS,
   DEFAULT_QUOTES,
+  FeedError,
   VENUES,
   createFrameParser,
   createPriceFeedManager,
@@ -64,5 +65,34 @@ describe('VENUES', () => {
     expect(() => {
       createPriceFeedManager().addProvider('bitstamp' as 'mock', ['BTC'])
     }).toThrow(`unknown provider "bitstamp": use one of ${names}`)
+  })
+
+  it('refuses a contract provider without a venue at once, naming the ones available', () => {
+    const manager = createPriceFeedManager()
+    const addKraken = () => {
+      manager.addProvider('kraken', ['BTC'])
+    }
+    expect(addKraken).toThrow(FeedError)
+    expect(addKraken).toThrow(
+      expect.objectContaining({
+        reason: 'invalid-config',
+        code: 'INVALID_CONFIG',
+        provider: 'kraken',
+        message:
+          'provider "kraken" is not available in this version of price-feeds: use one of binance, coinbase, mock',
+      }),
+    )
+    expect(manager.getStatus().providers).toEqual([])
+  })
+
+  it('has no parser, URL or default quote for a contract exchange without a venue', () => {
+    expect(DEFAULT_QUOTES).not.toHaveProperty('kraken')
+    expect(DEFAULT_PROVIDER_URLS).not.toHaveProperty('kraken')
+    expect(() => createFrameParser('kraken')).toThrow(
+      /no frame parser for "kraken": use 'binance' or 'coinbase'/,
+    )
+    expect(() => resolveProviderUrl('kraken')).toThrow(
+      /no URL for provider "kraken": only binance and coinbase connect anywhere/,
+    )
   })
 })

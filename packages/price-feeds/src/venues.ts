@@ -1,5 +1,6 @@
 import type { ProviderName } from '@crypto-analyzer/core-events'
 import { VENUE_TABLE } from './internal/venues/registry.js'
+import type { VenueDefinition } from './internal/venues/venue.js'
 
 /** What every provider shares in `VENUES`. */
 interface VenueBase {
@@ -30,10 +31,10 @@ export interface OfflineVenueInfo extends VenueBase {
 /** Public facts about one provider, for flag choices, configuration and docs. */
 export type VenueInfo = ExchangeVenueInfo | OfflineVenueInfo
 
-const info = (name: ProviderName): VenueInfo => {
-  const venue = VENUE_TABLE[name]
+const info = (venue: VenueDefinition): VenueInfo => {
+  const { name } = venue
   const base = {
-    name: venue.name,
+    name,
     description: venue.description,
     defaultQuote: venue.defaultQuote,
   }
@@ -51,8 +52,7 @@ const info = (name: ProviderName): VenueInfo => {
 
 /**
  * Every provider `addProvider` takes, exchanges first, in the order the docs and the CLI list
- * them (read from the one venue registry).
+ * them (read from the one venue registry). These are the providers implemented: a contract
+ * provider (core-events' `PROVIDERS`) missing here is refused wherever a user names it.
  */
-export const VENUES: readonly VenueInfo[] = Object.freeze(
-  (Object.keys(VENUE_TABLE) as ProviderName[]).map(info),
-)
+export const VENUES: readonly VenueInfo[] = Object.freeze(VENUE_TABLE.map(info))

@@ -1,19 +1,16 @@
-import type { ProviderName } from '@crypto-analyzer/core-events'
 import { createExchangeProvider } from '../exchange-provider.js'
 import { checkedUrl } from '../url.js'
 import { BINANCE } from './binance.js'
 import { COINBASE } from './coinbase.js'
 import { MOCK_VENUE } from './mock.js'
-import type { ExchangeName, ExchangeVenue, VenueDefinition } from './venue.js'
+import type { ExchangeVenue, VenueDefinition } from './venue.js'
 
 /**
- * Every exchange venue. Adding one: its module next to these (an `ExchangeVenue`, with its tests)
- * and its line here; a provider name in core-events' `ProviderName` makes the compiler ask for it.
+ * Every exchange venue this package implements, in the order docs and flag choices list them.
+ * Adding one: its module next to these (an `ExchangeVenue`, with its tests) and its line here.
+ * A contract provider (core-events' `ProviderName`) without a line is refused as not available.
  */
-export const EXCHANGE_VENUES: Readonly<Record<ExchangeName, ExchangeVenue>> = {
-  binance: BINANCE,
-  coinbase: COINBASE,
-}
+export const EXCHANGE_VENUES: readonly ExchangeVenue[] = [BINANCE, COINBASE]
 
 const exchange = (venue: ExchangeVenue): VenueDefinition => ({
   name: venue.name,
@@ -27,17 +24,23 @@ const exchange = (venue: ExchangeVenue): VenueDefinition => ({
 })
 
 /**
- * The one table of providers, in the order docs and flag choices list them: the feed manager
+ * The one table of the providers implemented, exchanges first, then the mock: the feed manager
  * reads it, and `VENUES` publishes it.
  */
-export const VENUE_TABLE: Readonly<Record<ProviderName, VenueDefinition>> = {
-  ...(Object.fromEntries(
-    Object.values(EXCHANGE_VENUES).map((venue) => [venue.name, exchange(venue)]),
-  ) as Record<ExchangeName, VenueDefinition>),
-  mock: MOCK_VENUE,
+export const VENUE_TABLE: readonly VenueDefinition[] = [
+  ...EXCHANGE_VENUES.map(exchange),
+  MOCK_VENUE,
+]
+
+/** `binance, coinbase, mock`: what a message refusing another provider offers. */
+export const VENUE_NAMES: string = VENUE_TABLE.map((venue) => venue.name).join(', ')
+
+/** The provider called `name`, or undefined (a contract name without a venue, or no provider). */
+export function venueDefinition(name: string): VenueDefinition | undefined {
+  return VENUE_TABLE.find((venue) => venue.name === name)
 }
 
-/** The exchange venue called `name`, or undefined (the mock, or no provider at all). */
+/** The exchange venue called `name`, or undefined (the mock, or no venue of that name). */
 export function exchangeVenue(name: string): ExchangeVenue | undefined {
-  return Object.hasOwn(EXCHANGE_VENUES, name) ? EXCHANGE_VENUES[name as ExchangeName] : undefined
+  return EXCHANGE_VENUES.find((venue) => venue.name === name)
 }

@@ -4,7 +4,10 @@ import type { ParsedFrame } from '../../parsers.js'
 import type { MarketMap, MarketNaming } from '../markets.js'
 import type { ProviderAdapter, ProviderContext } from '../provider.js'
 
-/** The providers that connect to an exchange: every one but the offline mock. */
+/**
+ * The contract providers that connect to an exchange: every one but the offline mock. Not each
+ * has a venue yet; the registry lists those that do.
+ */
 export type ExchangeName = Exclude<ProviderName, 'mock'>
 
 /** The data channels a venue serves, each with its own subscription topic and frame parser. */
