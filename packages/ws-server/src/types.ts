@@ -1,33 +1,26 @@
-import type {
-  Clock,
-  FeedState,
-  Logger,
-  ProviderName,
-  StreamEventBus,
-} from '@crypto-analyzer/core-events'
+import type { Clock, Logger, StreamEventBus } from '@crypto-analyzer/core-events'
+import type { ProviderStatus } from '@crypto-analyzer/price-feeds'
 import type { WebSocketServerLike } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { WebSocketServer } from 'ws'
 
 /**
- * One provider's health, structurally the `ProviderStatus` of `@crypto-analyzer/price-feeds`
- * (this package does not depend on it).
+ * One provider's health: the part of price-feeds' `ProviderStatus` that `/status`, `/health` and
+ * `/metrics` read (`primary` optional), so any source of that shape fits.
  */
-export interface ProviderStatusLike {
-  readonly provider: ProviderName
-  readonly primary?: boolean | undefined
-  readonly state: FeedState
-  readonly symbols: readonly string[]
-  readonly messagesReceived: number
-  readonly uptimeSeconds: number
-  readonly latencyMs: number | undefined
-  readonly reconnects: number
-  readonly droppedFrames: number
-  /** Epoch ms of the last data frame, `undefined` before the first. */
-  readonly lastMessageAt: number | undefined
-  /** No data for this long means stale, in ms. */
-  readonly staleAfter: number
-}
+export type ProviderStatusLike = Pick<
+  ProviderStatus,
+  | 'provider'
+  | 'state'
+  | 'symbols'
+  | 'messagesReceived'
+  | 'uptimeSeconds'
+  | 'latencyMs'
+  | 'reconnects'
+  | 'droppedFrames'
+  | 'lastMessageAt'
+  | 'staleAfter'
+> & { readonly primary?: boolean | undefined }
 
 /** Where `/status`, `/health` and `/metrics` read feed health from (a `PriceFeedManager` fits). */
 export interface FeedStatusSource {
