@@ -164,9 +164,15 @@ describe('startMonitoring', () => {
     })
     monitor.addHolding('BTC', '1')
     const cases: [object, RegExp][] = [
-      [{ provider: 'kraken' }, /unknown provider "kraken"/],
+      [{ provider: 'ftx' }, /provider "ftx" is not available: use one of binance, coinbase, mock/],
+      // A contract provider whose venue price-feeds does not have (yet) cannot stream either.
+      [
+        { provider: 'kraken' },
+        /provider "kraken" is not available: use one of binance, coinbase, mock/,
+      ],
       [{ fallback: ['mock'] }, /provider mock is named twice/],
-      [{ provider: 'binance', fallback: ['nope'] }, /unknown fallback provider "nope"/],
+      [{ provider: 'binance', fallback: ['nope'] }, /fallback provider "nope" is not available/],
+      [{ fallback: ['okx'] }, /fallback provider "okx" is not available: use one of binance/],
       [{ fallback: 'coinbase' }, /fallback must be a list/],
       [{ feedManager: {} }, /feedManager must be a PriceFeedManager/],
       [

@@ -1,4 +1,3 @@
-import { isProviderName } from '@crypto-analyzer/core-events'
 import type {
   Clock,
   Logger,
@@ -6,6 +5,7 @@ import type {
   ProviderName,
   StreamEventBus,
 } from '@crypto-analyzer/core-events'
+import { VENUES } from '@crypto-analyzer/price-feeds'
 import type { PriceFeedManager, PriceFeedManagerOptions } from '@crypto-analyzer/price-feeds'
 import { PortfolioError } from './errors.js'
 
@@ -42,15 +42,21 @@ export interface FeedContext {
   readonly onPrice: (update: PriceUpdate) => void
 }
 
+/** The providers price-feeds implements: a contract provider without a venue cannot stream. */
+const AVAILABLE: readonly string[] = VENUES.map((venue) => venue.name)
+
+const isAvailable = (name: unknown): name is ProviderName =>
+  typeof name === 'string' && AVAILABLE.includes(name)
+
 function checkProviders(options: MonitoringOptions): {
   provider: ProviderName
   fallback: ProviderName[]
 } {
   const provider = options.provider ?? 'mock'
-  if (typeof provider !== 'string' || !isProviderName(provider)) {
+  if (!isAvailable(provider)) {
     throw new PortfolioError(
       'invalid-config',
-      `unknown provider ${JSON.stringify(provider)}: use binance, coinbase or mock, e.g. { provider: 'binance' }`,
+      `provider ${JSON.stringify(provider)} is not available: use one of ${AVAILABLE.join(', ')}, e.g. { provider: 'binance' }`,
     )
   }
   const fallback = options.fallback ?? []
@@ -62,10 +68,10 @@ function checkProviders(options: MonitoringOptions): {
   }
   const seen = new Set<string>([provider])
   for (const name of fallback as unknown[]) {
-    if (typeof name !== 'string' || !isProviderName(name)) {
+    if (!isAvailable(name)) {
       throw new PortfolioError(
         'invalid-config',
-        `unknown fallback provider ${JSON.stringify(name)}: use binance, coinbase or mock`,
+        `fallback provider ${JSON.stringify(name)} is not available: use one of ${AVAILABLE.join(', ')}`,
       )
     }
     if (seen.has(name)) {
