@@ -73,6 +73,17 @@ describe('readServiceOptions', () => {
       'kraken2',
       /CRYPTO_ANALYZER_PROVIDER="kraken2" is not a provider; use one of binance, coinbase/,
     ],
+    // A contract provider without a venue in price-feeds (yet): it could not stream.
+    [
+      'CRYPTO_ANALYZER_PROVIDER',
+      'kraken',
+      /^CRYPTO_ANALYZER_PROVIDER="kraken" is not a provider; use one of binance, coinbase, mock$/,
+    ],
+    [
+      'CRYPTO_ANALYZER_FALLBACK',
+      'coinbase,bybit',
+      /CRYPTO_ANALYZER_FALLBACK="bybit" is not a provider; use one of binance, coinbase, mock/,
+    ],
     [
       'CRYPTO_ANALYZER_FALLBACK',
       'coinbase,ftx',

@@ -1,4 +1,4 @@
-import { CryptoAnalyzerError, isProviderName, parseSymbols } from '@crypto-analyzer/core-events'
+import { CryptoAnalyzerError, parseSymbols } from '@crypto-analyzer/core-events'
 import type { ProviderName } from '@crypto-analyzer/core-events'
 import { resolveHome } from '@crypto-analyzer/portfolio'
 import { VENUES } from '@crypto-analyzer/price-feeds'
@@ -27,11 +27,15 @@ const list = (value: string): string[] =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0)
 
+/** The providers price-feeds implements: a contract provider without a venue cannot stream. */
+const PROVIDER_NAMES: readonly ProviderName[] = VENUES.map((venue) => venue.name)
+
 const provider = (value: string, name: string): ProviderName => {
-  const candidate = value.trim().toLowerCase()
-  if (!isProviderName(candidate)) {
-    const names = VENUES.map((venue) => venue.name).join(', ')
-    throw invalid(`${name}=${JSON.stringify(value)} is not a provider; use one of ${names}`)
+  const candidate = PROVIDER_NAMES.find((known) => known === value.trim().toLowerCase())
+  if (candidate === undefined) {
+    throw invalid(
+      `${name}=${JSON.stringify(value)} is not a provider; use one of ${PROVIDER_NAMES.join(', ')}`,
+    )
   }
   return candidate
 }
