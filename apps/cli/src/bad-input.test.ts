@@ -28,8 +28,8 @@ const USAGE_ERRORS: [string[], RegExp][] = [
   [['stream', 'monitor', '--symbols', 'ABCDEFGHIJKLMNOPQRSTU'], /invalid symbol/],
   [['stream', 'monitor', '--symbols', ' , '], /no symbols given/],
   [['stream', 'monitor', '--symbols', MANY], /201 symbols/],
-  [['stream', 'monitor', '--provider', 'kraken'], /--provider=kraken .*binance, coinbase, mock/],
-  [['stream', 'monitor', '--fallback', 'coinbase,kraken'], /--fallback=kraken/],
+  [['stream', 'monitor', '--provider', 'ftx'], /--provider=ftx .*binance, coinbase, mock/],
+  [['stream', 'monitor', '--fallback', 'coinbase,ftx'], /--fallback=ftx/],
   [
     ['stream', 'monitor', '--refresh', '0'],
     /--refresh: .*greater than 0 and at most 2147483, got "0"/,
@@ -121,7 +121,7 @@ describe('bad flags and arguments', () => {
     [{ CRYPTO_ANALYZER_QUOTE: 'U$D' }, ['stream', 'test'], /"U\$D"/],
     [{ CRYPTO_ANALYZER_PORT: 'eighty' }, ['stream', 'start'], /"eighty"/],
     [{ CRYPTO_ANALYZER_SYMBOLS: 'btc;eth' }, ['stream', 'start'], /invalid symbol "btc;eth"/],
-    [{ CRYPTO_ANALYZER_PROVIDER: 'kraken' }, ['stream', 'start'], /kraken/],
+    [{ CRYPTO_ANALYZER_PROVIDER: 'ftx' }, ['stream', 'start'], /ftx/],
     [
       { CRYPTO_ANALYZER_FALLBACK: 'coinbase,ftx' },
       ['stream', 'test'],

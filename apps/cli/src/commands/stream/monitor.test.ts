@@ -157,15 +157,15 @@ describe('stream monitor', () => {
   })
 
   it('exits 2 listing the providers when the provider is unknown', async () => {
-    const { exitCode, error } = await run(['stream', 'monitor', '--provider', 'kraken'])
+    const { exitCode, error } = await run(['stream', 'monitor', '--provider', 'ftx'])
     expect(exitCode).toBe(2)
     expect(error?.message).toContain('binance, coinbase, mock')
   })
 
   it('exits 2 when a fallback provider is unknown', async () => {
-    const { exitCode, error } = await run(['stream', 'monitor', '--fallback', 'coinbase,kraken'])
+    const { exitCode, error } = await run(['stream', 'monitor', '--fallback', 'coinbase,ftx'])
     expect(exitCode).toBe(2)
-    expect(error?.message).toContain('kraken')
+    expect(error?.message).toContain('ftx')
   })
 
   it('exits 2 when --refresh is not a positive number of seconds', async () => {

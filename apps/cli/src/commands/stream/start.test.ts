@@ -136,7 +136,7 @@ describe('stream start', () => {
 
   it('exits 2 when the symbols or the provider are invalid', async () => {
     expect((await run(['stream', 'start', '--symbols', 'BTC,?'])).exitCode).toBe(2)
-    expect((await run(['stream', 'start', '--provider', 'kraken'])).exitCode).toBe(2)
+    expect((await run(['stream', 'start', '--provider', 'ftx'])).exitCode).toBe(2)
   })
 
   it('reads the provider from CRYPTO_ANALYZER_PROVIDER and rejects a bad one', async () => {
