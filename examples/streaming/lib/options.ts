@@ -1,8 +1,9 @@
 // Command-line handling shared by the examples, so each example file shows only its own subject.
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
-import { isProviderName, parseSymbols } from '@crypto-analyzer/core-events'
+import { parseSymbols } from '@crypto-analyzer/core-events'
 import type { ProviderName } from '@crypto-analyzer/core-events'
+import { VENUES } from '@crypto-analyzer/price-feeds'
 import type { PriceFeedManagerOptions } from '@crypto-analyzer/price-feeds'
 
 type FlagConfig = NonNullable<ParseArgsConfig['options']>
@@ -63,11 +64,15 @@ const positiveNumber = (value: string | undefined, flag: string): number | undef
   return number
 }
 
+// The providers price-feeds implements; a contract name without a venue could not stream.
+const PROVIDER_NAMES: readonly ProviderName[] = VENUES.map((venue) => venue.name)
+
 const provider = (value: string, flag: string): ProviderName => {
   const name = value.trim().toLowerCase()
-  return isProviderName(name)
-    ? name
-    : fail(`${flag} must be mock, binance or coinbase, got "${value}"`)
+  return (
+    PROVIDER_NAMES.find((known) => known === name) ??
+    fail(`${flag} must be mock, binance or coinbase, got "${value}"`)
+  )
 }
 
 /**
