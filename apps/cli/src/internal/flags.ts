@@ -11,6 +11,8 @@ export const DEFAULT_SYMBOLS: readonly string[] = ['BTC', 'ETH', 'ADA', 'DOT', '
 
 /** The provider choices, from the venue registry. */
 const PROVIDER_OPTIONS: readonly ProviderName[] = VENUES.map((venue) => venue.name)
+/** `binance|coinbase|mock`, for usage lines. */
+export const PROVIDER_USAGE: string = PROVIDER_OPTIONS.join('|')
 const EXCHANGES = VENUES.filter(
   (venue): venue is ExchangeVenueInfo => venue.defaultUrl !== undefined,
 )

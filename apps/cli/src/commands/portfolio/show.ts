@@ -5,7 +5,13 @@ import type { HoldingRecord } from '@crypto-analyzer/portfolio'
 import { BaseCommand } from '../../base-command.js'
 import { describeFeedError, GiveUpTracker } from '../../internal/feed-errors.js'
 import { createFeeds } from '../../internal/feeds.js'
-import { fallbackFlag, fallbackList, providerFlag, secondsFlag } from '../../internal/flags.js'
+import {
+  fallbackFlag,
+  fallbackList,
+  PROVIDER_USAGE,
+  providerFlag,
+  secondsFlag,
+} from '../../internal/flags.js'
 import { clockTime, colorsFor } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { PortfolioBoard, snapshotLine } from '../../internal/portfolio-board.js'
@@ -24,7 +30,7 @@ export default class PortfolioShow extends BaseCommand<typeof PortfolioShow> {
   static override description = `Each holding at the latest price (amount, price, value, 24h change, allocation, and profit/loss when a cost basis was saved) with exact totals. Plain lines when stdout is not a terminal; with --json one portfolio_update message (the wire contract) per line.`
 
   static override usage = [
-    '<%= command.id %> [--provider binance|coinbase|mock] [--fallback <provider>...] [--refresh <s>] [--duration <s>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
+    `<%= command.id %> [--provider ${PROVIDER_USAGE}] [--fallback <provider>...] [--refresh <s>] [--duration <s>] [--redis-url <url>] [--json] [GLOBAL FLAGS]`,
   ]
 
   static override examples = [

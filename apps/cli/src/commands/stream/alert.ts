@@ -10,7 +10,13 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
 import { describeFeedError, GiveUpTracker } from '../../internal/feed-errors.js'
 import { createFeeds } from '../../internal/feeds.js'
-import { fallbackFlag, fallbackList, providerFlag, secondsFlag } from '../../internal/flags.js'
+import {
+  fallbackFlag,
+  fallbackList,
+  PROVIDER_USAGE,
+  providerFlag,
+  secondsFlag,
+} from '../../internal/flags.js'
 import { clockTime, colorsFor, exact, table } from '../../internal/format.js'
 import { runUntilStopped } from '../../internal/lifecycle.js'
 import { openStateStore, stateFlags } from '../../internal/state.js'
@@ -23,7 +29,7 @@ export default class StreamAlert extends BaseCommand<typeof StreamAlert> {
 Alerts are saved in $CRYPTO_ANALYZER_HOME/alerts.json, or in Redis with --redis-url / CRYPTO_ANALYZER_REDIS_URL (shared with servers started with the same URL); a running server (stream start) picks a new one up within 5 s without a restart. After saving, the command watches the symbol and prints each firing with the terminal bell, until Ctrl-C (--no-watch just saves).`
 
   static override usage = [
-    '<%= command.id %> --symbol <symbol> --condition <condition> [--message <text>] [--cooldown <s>] [--provider binance|coinbase|mock] [--fallback <provider>...] [--[no-]watch] [--duration <s>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
+    `<%= command.id %> --symbol <symbol> --condition <condition> [--message <text>] [--cooldown <s>] [--provider ${PROVIDER_USAGE}] [--fallback <provider>...] [--[no-]watch] [--duration <s>] [--redis-url <url>] [--json] [GLOBAL FLAGS]`,
     '<%= command.id %> --list [--redis-url <url>] [--json]',
     '<%= command.id %> --remove <id> [--redis-url <url>] [--json]',
   ]

@@ -7,6 +7,7 @@ import {
   DEFAULT_SYMBOLS,
   fallbackFlag,
   fallbackList,
+  PROVIDER_USAGE,
   providerFlag,
   secondsFlag,
   symbolsFlag,
@@ -29,7 +30,7 @@ export default class StreamMonitor extends BaseCommand<typeof StreamMonitor> {
 When stdout is not a terminal every update is one plain line; with --json every update is one NDJSON line holding the price_update data of the wire contract.`
 
   static override usage = [
-    '<%= command.id %> [--symbols <list>] [--provider binance|coinbase|mock] [--refresh <s>] [--fallback <provider>...] [--duration <s>] [--json] [GLOBAL FLAGS]',
+    `<%= command.id %> [--symbols <list>] [--provider ${PROVIDER_USAGE}] [--refresh <s>] [--fallback <provider>...] [--duration <s>] [--json] [GLOBAL FLAGS]`,
   ]
 
   static override examples = [

@@ -8,6 +8,7 @@ import {
   DEFAULT_SYMBOLS,
   fallbackFlag,
   fallbackList,
+  PROVIDER_USAGE,
   providerFlag,
   symbolsFlag,
   venueUrls,
@@ -22,7 +23,7 @@ export default class StreamStart extends BaseCommand<typeof StreamStart> {
   static override description = `The same server as apps/server: live prices, portfolio and alerts over WebSocket (/ws), the dashboard (/), /status, /health and /metrics. Saved holdings and alerts are picked up live (from Redis with --redis-url). Ctrl-C or SIGTERM closes every client with code 1001 and exits 0.`
 
   static override usage = [
-    '<%= command.id %> [--host <host>] [--port <port>] [--symbols <list>] [--provider binance|coinbase|mock] [--[no-]dashboard] [--fallback <provider>...] [--token <token>] [--allowed-origins <origins>] [--redis-url <url>] [--json] [GLOBAL FLAGS]',
+    `<%= command.id %> [--host <host>] [--port <port>] [--symbols <list>] [--provider ${PROVIDER_USAGE}] [--[no-]dashboard] [--fallback <provider>...] [--token <token>] [--allowed-origins <origins>] [--redis-url <url>] [--json] [GLOBAL FLAGS]`,
   ]
 
   static override examples = [
