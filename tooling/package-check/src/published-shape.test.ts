@@ -29,9 +29,10 @@ afterAll(() => {
 })
 
 describe('publishable packages', () => {
-  it('are the five libraries and the CLI', () => {
+  it('are the six libraries and the CLI', () => {
     expect(packages.map((pkg) => pkg.manifest.name).sort()).toEqual([
       '@crypto-analyzer/cli',
+      '@crypto-analyzer/config',
       '@crypto-analyzer/core-events',
       '@crypto-analyzer/portfolio',
       '@crypto-analyzer/price-feeds',
