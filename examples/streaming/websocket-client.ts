@@ -7,9 +7,9 @@
 //   pnpm -F @crypto-analyzer/examples-streaming websocket-client -- --duration 5
 //   pnpm -F @crypto-analyzer/examples-streaming websocket-client -- --url ws://127.0.0.1:8000/ws
 //   pnpm -F @crypto-analyzer/examples-streaming websocket-client -- --provider coinbase --symbols BTC,ETH
+import { stateHome } from '@crypto-analyzer/config'
 import { decodeServerMessage, formatDecimal } from '@crypto-analyzer/core-events'
 import type { ServerMessage } from '@crypto-analyzer/core-events'
-import { resolveHome } from '@crypto-analyzer/portfolio'
 import { startService } from '@crypto-analyzer/ws-server'
 import type { RunningService } from '@crypto-analyzer/ws-server'
 import WebSocket from 'ws'
@@ -45,7 +45,7 @@ if (typeof urlFlag === 'string') {
     seed: options.seed,
     urls: { binance: options.binanceUrl, coinbase: options.coinbaseUrl },
     token: typeof token === 'string' ? token : undefined,
-    home: resolveHome(process.env),
+    home: stateHome(process.env),
   })
   url = `${service.url.replace(/^http/, 'ws')}/ws`
   console.log(`started a server at ${service.url} (dashboard there, WebSocket at ${url})`)

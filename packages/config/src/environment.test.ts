@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { isCryptoAnalyzerError } from '@crypto-analyzer/core-events'
 import { describe, expect, it } from 'vitest'
-import { readLogLevel, readServiceOptions } from './index.js'
+import { readLogLevel, readServiceOptions, stateHome } from './index.js'
 
 const HOME = { CRYPTO_ANALYZER_HOME: '/srv/ca' }
 
@@ -104,6 +104,18 @@ describe('readServiceOptions', () => {
     const error = failure(() => readServiceOptions({ ...HOME, [name]: value }))
     expect(isCryptoAnalyzerError(error) && error.code).toBe('INVALID_INPUT')
     expect(error.message).toMatch(message)
+  })
+})
+
+describe('stateHome', () => {
+  it('prefers CRYPTO_ANALYZER_HOME, then an absolute XDG_CONFIG_HOME, then ~/.config', () => {
+    expect(stateHome({ CRYPTO_ANALYZER_HOME: '/srv/ca', XDG_CONFIG_HOME: '/x' })).toBe('/srv/ca')
+    expect(stateHome({ XDG_CONFIG_HOME: '/x' })).toBe('/x/crypto-analyzer')
+    expect(stateHome({ XDG_CONFIG_HOME: 'relative', HOME: '/h' })).toMatch(
+      /\.config\/crypto-analyzer$/,
+    )
+    expect(stateHome({ CRYPTO_ANALYZER_HOME: '  ' })).toMatch(/\.config\/crypto-analyzer$/)
+    expect(stateHome({ CRYPTO_ANALYZER_HOME: 'rel/dir' })).toBe(join(process.cwd(), 'rel/dir'))
   })
 })
 

@@ -1,8 +1,8 @@
 import { CryptoAnalyzerError, parseSymbols } from '@crypto-analyzer/core-events'
 import type { ProviderName } from '@crypto-analyzer/core-events'
-import { resolveHome } from '@crypto-analyzer/portfolio'
 import { VENUES } from '@crypto-analyzer/price-feeds'
 import type { ServiceOptions } from '@crypto-analyzer/ws-server'
+import { stateHome } from './home.js'
 
 /** The environment as the apps pass it (`process.env`). */
 export type Environment = Readonly<Record<string, string | undefined>>
@@ -108,7 +108,7 @@ export function readServiceOptions(env: Environment): ServiceOptions {
     urls,
     token: get('CRYPTO_ANALYZER_TOKEN'),
     allowedOrigins: origins === undefined ? undefined : list(origins),
-    home: resolveHome(env),
+    home: stateHome(env),
     redisUrl: get('CRYPTO_ANALYZER_REDIS_URL')?.trim(),
     redisPrefix: get('CRYPTO_ANALYZER_REDIS_PREFIX')?.trim(),
     nodeId: get('CRYPTO_ANALYZER_NODE_ID')?.trim(),

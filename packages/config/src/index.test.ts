@@ -9,6 +9,7 @@ it('exports exactly the public API', () => {
       "readLogLevel",
       "readServiceOptions",
       "settingsTable",
+      "stateHome",
       "variableOf",
     ]
   `)

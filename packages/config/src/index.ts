@@ -1,4 +1,5 @@
 export { LOG_LEVELS, readLogLevel, readServiceOptions } from './environment.js'
 export type { Environment, LogLevel } from './environment.js'
+export { stateHome } from './home.js'
 export { SETTINGS, settingsTable, variableOf } from './settings.js'
 export type { Setting } from './settings.js'

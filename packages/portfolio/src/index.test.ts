@@ -15,7 +15,6 @@ describe('public API', () => {
         "createPortfolioMonitor",
         "createStateStore",
         "parseAlertCondition",
-        "resolveHome",
         "roundForDisplay",
         "stateDocuments",
       ]

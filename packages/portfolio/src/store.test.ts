@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { PortfolioError, createAlertEngine, createStateStore, resolveHome } from './index.js'
+import { PortfolioError, createAlertEngine, createStateStore } from './index.js'
 import type { AlertDefinition, HoldingRecord } from './index.js'
 
 const SUPPORT = join(import.meta.dirname, 'test-support')
@@ -60,17 +60,6 @@ beforeAll(() => {
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
   for (const dir of homes.splice(0)) await rm(dir, { recursive: true, force: true })
-})
-
-describe('resolveHome', () => {
-  it('prefers CRYPTO_ANALYZER_HOME, then an absolute XDG_CONFIG_HOME, then ~/.config', () => {
-    expect(resolveHome({ CRYPTO_ANALYZER_HOME: '/srv/ca', XDG_CONFIG_HOME: '/x' })).toBe('/srv/ca')
-    expect(resolveHome({ XDG_CONFIG_HOME: '/x' })).toBe('/x/crypto-analyzer')
-    expect(resolveHome({ XDG_CONFIG_HOME: 'relative', HOME: '/h' })).toMatch(
-      /\.config\/crypto-analyzer$/,
-    )
-    expect(resolveHome({ CRYPTO_ANALYZER_HOME: '  ' })).toMatch(/\.config\/crypto-analyzer$/)
-  })
 })
 
 describe('createStateStore files', () => {
@@ -236,7 +225,7 @@ describe('createStateStore files', () => {
       expect(error).toBeInstanceOf(PortfolioError)
       expect(error).toMatchObject({ reason: 'invalid-config', code: 'INVALID_CONFIG' })
       expect((error as Error).message).toMatch(
-        /home .*is required; e\.g\. .*resolveHome\(process\.env\)/,
+        /home .*is required; e\.g\. createStateStore\(\{ home: /,
       )
     }
   })

@@ -1,6 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createEmitter, silentLogger, systemClock } from '@crypto-analyzer/core-events'
 import type { Clock, Logger } from '@crypto-analyzer/core-events'
 import type { AlertDefinition } from './alerts.js'
@@ -13,7 +12,7 @@ import { stateDocuments } from './state-documents.js'
 import type { HoldingRecord, StateDocument } from './state-documents.js'
 
 export interface StateStoreOptions {
-  /** The state directory, e.g. `resolveHome(process.env)`. Required. */
+  /** The state directory (the apps take it from `stateHome(process.env)` of `@crypto-analyzer/config`). Required. */
   readonly home: string
   readonly clock?: Clock | undefined
   readonly logger?: Logger | undefined
@@ -58,20 +57,6 @@ export interface StateStore {
   close(): void
 }
 
-/**
- * The state directory for an environment (an app passes `process.env`): `CRYPTO_ANALYZER_HOME`,
- * else `$XDG_CONFIG_HOME/crypto-analyzer`, else `~/.config/crypto-analyzer`. Relative values are
- * resolved against the working directory (`XDG_CONFIG_HOME` is ignored unless absolute, as the
- * XDG spec says).
- */
-export function resolveHome(env: Readonly<Record<string, string | undefined>>): string {
-  const home = env['CRYPTO_ANALYZER_HOME']
-  if (home !== undefined && home.trim() !== '') return resolve(home)
-  const xdg = env['XDG_CONFIG_HOME']
-  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'crypto-analyzer')
-  return join(homedir(), '.config', 'crypto-analyzer')
-}
-
 interface KindSpec<T> {
   readonly path: string
   readonly document: StateDocument<T>
@@ -89,7 +74,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   if (typeof given !== 'string' || given.trim() === '') {
     throw new PortfolioError(
       'invalid-config',
-      'home (the state directory) is required; e.g. createStateStore({ home: resolveHome(process.env) })',
+      "home (the state directory) is required; e.g. createStateStore({ home: '/var/lib/crypto-analyzer' })",
     )
   }
   const home = resolve(given)

@@ -109,7 +109,7 @@ describe('startService', () => {
     await expect(startService({ port: 0 })).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
       message: expect.stringMatching(
-        /home is required without redisUrl; e\.g\. home: resolveHome/,
+        /home is required without redisUrl; e\.g\. home: stateHome/,
       ) as unknown,
     })
   })

@@ -49,7 +49,7 @@ export interface ServiceOptions {
   readonly token?: string | undefined
   readonly allowedOrigins?: readonly string[] | undefined
   /**
-   * Saved-state directory (holdings and alerts), e.g. portfolio's `resolveHome(process.env)`.
+   * Saved-state directory (holdings and alerts), e.g. `stateHome(process.env)` of `@crypto-analyzer/config`.
    * Required without `redisUrl`; not used with it: state then lives in Redis.
    */
   readonly home?: string | undefined
@@ -291,7 +291,7 @@ const requireHome = (home: string | undefined): string => {
   if (home === undefined) {
     throw new CryptoAnalyzerError(
       'INVALID_CONFIG',
-      'home is required without redisUrl; e.g. home: resolveHome(process.env)',
+      'home is required without redisUrl; e.g. home: stateHome(process.env) from @crypto-analyzer/config',
     )
   }
   return home

@@ -1,7 +1,7 @@
-import { variableOf } from '@crypto-analyzer/config'
+import { stateHome as homeOf, variableOf } from '@crypto-analyzer/config'
 import { resolve } from 'node:path'
 import type { Logger } from '@crypto-analyzer/core-events'
-import { createStateStore, resolveHome } from '@crypto-analyzer/portfolio'
+import { createStateStore } from '@crypto-analyzer/portfolio'
 import type { StateStore } from '@crypto-analyzer/portfolio'
 import { Flags } from '@oclif/core'
 import type { Interfaces } from '@oclif/core'
@@ -50,7 +50,7 @@ export interface OpenedStateStore {
 
 /** `--home` (or CRYPTO_ANALYZER_HOME), else the XDG default: the CLI reads env, the libraries never do. */
 export const stateHome = (home: string | undefined): string =>
-  home === undefined || home.trim() === '' ? resolveHome(process.env) : resolve(home.trim())
+  home === undefined || home.trim() === '' ? homeOf(process.env) : resolve(home.trim())
 
 const given = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim()
