@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startFakeBinance } from '@crypto-analyzer/fake-exchanges'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { bin, root, spawnCli, tempHome, waitFor } from './test-support/run.js'
+import { waitFor } from '@crypto-analyzer/test-support'
+import { bin, root, spawnCli, tempHome } from './test-support/run.js'
 
 const ESC = '\u001b'
 const CURSOR_UP = new RegExp(`${ESC}\\[\\d+A`, 'g')
@@ -151,12 +152,9 @@ describe('crypto-analyzer executable', () => {
     })
     // Several redraws with prices for both symbols.
     await waitFor(
-      () =>
-        (output.match(CURSOR_UP) ?? []).length >= 5 && /ETH\S*\s+\d/.test(output)
-          ? true
-          : undefined,
+      () => (output.match(CURSOR_UP) ?? []).length >= 5 && /ETH\S*\s+\d/.test(output),
+      () => `five redraws with ETH prices, got ${JSON.stringify(output.slice(-500))}`,
       30_000,
-      () => JSON.stringify(output.slice(-500)),
     )
     child.stdin.write('\x03')
     expect(await exited).toBe(0)

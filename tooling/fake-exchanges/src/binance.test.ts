@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readFixture, startFakeBinance } from './index.js'
 import type { FakeBinance, FakeBinanceOptions } from './index.js'
-import { connect, handshakeStatus, subtract, waitFor } from './test-support/client.js'
+import { waitFor } from '@crypto-analyzer/test-support'
+import { connect, handshakeStatus, subtract } from './test-support/client.js'
 import type { TestClient } from './test-support/client.js'
 
 const cleanup: (() => Promise<void>)[] = []

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readFixture, startFakeCoinbase } from './index.js'
 import type { FakeCoinbase, FakeCoinbaseOptions } from './index.js'
-import { connect, sleep, waitFor } from './test-support/client.js'
+import { sleep, waitFor } from '@crypto-analyzer/test-support'
+import { connect } from './test-support/client.js'
 import type { TestClient } from './test-support/client.js'
 
 const cleanup: (() => Promise<void>)[] = []

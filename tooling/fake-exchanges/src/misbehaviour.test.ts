@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startFakeBinance, startFakeCoinbase } from './index.js'
 import type { FakeBinance, FakeCoinbase } from './index.js'
-import { connect, drain, sleep, waitFor } from './test-support/client.js'
+import { sleep, waitFor } from '@crypto-analyzer/test-support'
+import { connect, drain } from './test-support/client.js'
 import type { TestClient } from './test-support/client.js'
 
 interface Timing {

@@ -65,6 +65,17 @@ describe('waitFor', () => {
     )
   })
 
+  it('describes the state it ended in when `what` is a function', async () => {
+    let calls = 0
+    await expect(
+      waitFor(
+        () => false,
+        () => `state after ${++calls} call`,
+        20,
+      ),
+    ).rejects.toThrow(/waiting for state after 1 call$/)
+  })
+
   it('returns the first value the probe gives', async () => {
     let calls = 0
     const value = await waitForValue(() => (++calls >= 3 ? calls : undefined), 'three calls')

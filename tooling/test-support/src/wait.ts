@@ -14,23 +14,29 @@ export function sleep(ms: number): Promise<void> {
  */
 export async function waitFor(
   condition: () => unknown,
-  what: string,
+  what: string | (() => string),
   timeout = 15_000,
 ): Promise<void> {
   await waitForValue(() => (condition() ? true : undefined), what, timeout)
 }
 
-/** Polls `probe` until it returns a value other than `undefined`, and returns it. */
+/**
+ * Polls `probe` until it returns a value other than `undefined`, and returns it. `what` may be a
+ * function, called only on timeout (to show the state the wait ended in).
+ */
 export async function waitForValue<T>(
   probe: () => T | undefined,
-  what: string,
+  what: string | (() => string),
   timeout = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeout
   for (;;) {
     const value = probe()
     if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
+    if (Date.now() > deadline) {
+      const described = typeof what === 'string' ? what : what()
+      throw new Error(`timed out after ${timeout} ms waiting for ${described}`)
+    }
     await pause(5)
   }
 }

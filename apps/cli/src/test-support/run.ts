@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { waitForValue } from '@crypto-analyzer/test-support'
 import { runCommand } from '@oclif/test'
 
 /** The CLI package root (where package.json and bin/run.js are). */
@@ -91,26 +92,12 @@ export function spawnCli(argv: readonly string[], env: Record<string, string> = 
       child.stdout.destroy()
     },
     waitForStdout: (pattern, timeoutMs = 30_000) =>
-      waitFor(
+      waitForValue(
         () => pattern.exec(stdout) ?? undefined,
+        () =>
+          `${String(pattern)}: stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)}`,
         timeoutMs,
-        () => `stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)}`,
       ),
-  }
-}
-
-/** Polls `probe` every 25 ms until it returns a value. */
-export async function waitFor<T>(
-  probe: () => T | undefined,
-  timeoutMs = 30_000,
-  describe: () => string = () => '',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms ${describe()}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
 

@@ -1,5 +1,6 @@
 import WebSocket from 'ws'
 import type { ClientOptions } from 'ws'
+import { waitFor } from '@crypto-analyzer/test-support'
 
 export interface Closed {
   code: number
@@ -31,18 +32,6 @@ export interface TestClient {
   close(): Promise<void>
 }
 
-export async function waitFor(
-  condition: () => boolean,
-  what: string,
-  timeout = 5000,
-): Promise<void> {
-  const started = Date.now()
-  while (!condition()) {
-    if (Date.now() - started > timeout) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
-}
-
 /** Sends a marker with `sendRaw` and waits for it: everything sent before it has arrived. */
 export async function drain(
   server: { sendRaw(data: string): void },
@@ -51,10 +40,6 @@ export async function drain(
   const marker = `drain-${String(Math.random())}`
   server.sendRaw(marker)
   await waitFor(() => client.texts.includes(marker), 'the drain marker')
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 export async function connect(url: string, options?: ClientOptions): Promise<TestClient> {
