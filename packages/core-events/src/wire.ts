@@ -115,7 +115,16 @@ export function parseRoom(name: string): Room | undefined {
 // ---------------------------------------------------------------------------------------------
 // Encoding. Strings are built directly: one pass, numbers from the exact decimal text.
 
-const iso = (ms: number): string => new Date(ms).toISOString()
+// The rooms of one event share its send time: the last one written is kept.
+let lastIsoMs = Number.NaN
+let lastIso = ''
+const iso = (ms: number): string => {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString()
+    lastIsoMs = ms
+  }
+  return lastIso
+}
 const str = (value: string): string => JSON.stringify(value)
 const num = formatDecimal
 

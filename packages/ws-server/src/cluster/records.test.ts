@@ -102,6 +102,18 @@ describe('StoredReader', () => {
     )
   })
 
+  it('forgets the oldest vouched-for data once it remembers 2048, and checks it again', () => {
+    const reader = new StoredReader()
+    // Data this node never encoded, vouched for only to see when the vouching is forgotten.
+    const bogus = '{"symbol":"BTC"}'
+    reader.trust('price_update', bogus)
+    expect(reader.entry(room('prices'), { ...good, d: bogus })).toMatchObject({ seq: 41 })
+    for (let index = 1; index < 2048; index++) reader.trust('price_update', `{"n":${index}}`)
+    expect(reader.entry(room('prices'), { ...good, d: bogus })).toMatchObject({ seq: 41 })
+    reader.trust('price_update', '{"n":2048}')
+    expect(reader.entry(room('prices'), { ...good, d: bogus })).toMatch(/not a server message/)
+  })
+
   it('reads no latest-state document from text that is not a JSON object', () => {
     expect(latestFields('{not json')).toBeUndefined()
     expect(latestFields('[1,2]')).toBeUndefined()

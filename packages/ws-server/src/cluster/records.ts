@@ -63,13 +63,16 @@ const REMEMBERED = 2048
 export class StoredReader {
   /** Data text → the message type it is known to be good data of. */
   private readonly known = new Map<string, string>()
+  /** The remembered texts in the order they came, to forget the oldest without iterating the map. */
+  private readonly order: (string | undefined)[] = new Array<string | undefined>(REMEMBERED)
+  private next = 0
 
   /** Marks a data text as good data of a `type` message: this node encoded it itself. */
   trust(type: string, data: string): void {
-    if (this.known.size >= REMEMBERED) {
-      const oldest = this.known.keys().next()
-      if (oldest.done !== true) this.known.delete(oldest.value)
-    }
+    const oldest = this.order[this.next]
+    if (oldest !== undefined) this.known.delete(oldest)
+    this.order[this.next] = data
+    this.next = (this.next + 1) % REMEMBERED
     this.known.set(data, type)
   }
 
