@@ -1,8 +1,7 @@
+import type { LogLevel } from '@crypto-analyzer/config'
 import { pino } from 'pino'
 import type { Logger as PinoLogger } from 'pino'
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
 export type CliLogger = PinoLogger
 
 type LineWriter = (line: string) => void
