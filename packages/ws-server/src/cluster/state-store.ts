@@ -1,4 +1,4 @@
-import { silentLogger, systemClock } from '@crypto-analyzer/core-events'
+import { createEmitter, silentLogger, systemClock } from '@crypto-analyzer/core-events'
 import type { Clock, Logger } from '@crypto-analyzer/core-events'
 import { PortfolioError, stateDocuments } from '@crypto-analyzer/portfolio'
 import type {
@@ -248,6 +248,15 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     let busy = false
     let again = false
     let active = true
+    // A failing handler or error handler never stops the watcher: the emitters isolate them.
+    const changes = createEmitter<T[]>({
+      onError: (error) => {
+        logger.error({ err: error, key }, 'saved state: a watcher failed on new state')
+      },
+    })
+    changes.on(handler)
+    const errors = createEmitter<PortfolioError>()
+    if (watchOptions.onError !== undefined) errors.on(watchOptions.onError)
 
     const once = async (): Promise<void> => {
       let text: string | null
@@ -273,22 +282,14 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
       }
       if (seen === lastItems || !active) return
       lastItems = seen
-      try {
-        handler(items)
-      } catch (error) {
-        logger.error({ err: error, key }, 'saved state: a watcher failed on new state')
-      }
+      changes.emit(items)
     }
     const report = (error: PortfolioError, problem: string): void => {
       // Once per bad value (or per kind of outage), as the file watchers do per bad file.
       if (problem === lastProblem || !active) return
       lastProblem = problem
       logger.warn({ err: error, key }, 'saved state could not be reloaded')
-      try {
-        watchOptions.onError?.(error)
-      } catch {
-        // A failing error handler must not stop the watcher.
-      }
+      errors.emit(error)
     }
     const rerun = (): boolean => again && active
     const refresh = (): void => {
@@ -312,6 +313,8 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
     const stop = (): void => {
       active = false
       watchers.delete(watcher)
+      changes.complete()
+      errors.complete()
     }
     const watcher: Watcher = { kind: document.kind, refresh, stop }
     watchers.add(watcher)
