@@ -18,19 +18,14 @@ import type {
   FeedStatus,
   JoinRoom,
   PortfolioSnapshot,
+  PriceUpdate,
   Room,
   ServerMessage,
   StatusDocument,
 } from './wire.js'
 
-export interface PriceRow {
-  readonly symbol: string
-  readonly price: string
-  readonly change: string
-  readonly percent: string
-  readonly volume: string
-  readonly source: string
-  readonly exchangeTime: string
+/** A price row: the last update of its symbol, and when it came. */
+export interface PriceRow extends PriceUpdate {
   /** When the last update arrived (ms since the epoch, the page's clock). */
   readonly receivedAt: number
   /** The last prices, oldest first, for the sparkline. */
