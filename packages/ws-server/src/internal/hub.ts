@@ -19,6 +19,7 @@ import { KIND_CONTROL, KIND_NAMES, makeEntry, payloadOf } from './frame.js'
 import type { Entry } from './frame.js'
 import type { ResolvedOptions } from './options.js'
 import { RateLimiter } from './rate-limiter.js'
+import type { RateVerdict } from './rate-limiter.js'
 import { Room, roomSpecs } from './room.js'
 import type { Member } from './room.js'
 
@@ -74,26 +75,30 @@ export interface Counters {
 /** Receives every bus event the rooms sent, with the send time (the latency histograms). */
 export type SentObserver = (event: AnyStreamEvent, sentAt: number) => void
 
+/** What the backpressure sweep does with a lagging connection: nothing yet, flush it, or cut it. */
+export type LagVerdict = 'lagging' | 'drained' | 'hard_limit' | 'stuck'
+
 /**
  * One client connection: its rooms, rate limiter, and the slow-consumer state. Thousands of idle
  * clients are the normal case, so a connection holds no closure, timer or promise of its own
- * (the hub's listeners and sweeps find it through {@link Hub.connectionOf}).
+ * (the hub's listeners and sweeps find it through {@link Hub.connectionOf}). Its state changes
+ * only through its methods, each named for the event that causes it; the hub decides when.
  */
 export class Connection implements Member {
-  readonly rooms: Set<Room> = new Set<Room>()
-  readonly limiter: RateLimiter
+  private readonly joined: Set<Room> = new Set<Room>()
+  private readonly limiter: RateLimiter
   readonly ip: string
-  alive = true
+  /** A pong came since the last ping. */
+  private alive = true
   /** Above the soft limit: room messages wait in `pending`, newest per key. */
-  lagging = false
-  laggingSince = 0
-  overHardSince: number | undefined
-  /** The server decided to close it (or it is closed): nothing more is sent. */
-  closing = false
-  pending: Map<Room, Map<string, Entry>> | undefined
-  terminateTimer: TimerHandle
-  corked = false
-  lastWriteTick = -1
+  private lagging = false
+  private laggingSince = 0
+  private overHardSince: number | undefined
+  private isClosing = false
+  private pending: Map<Room, Map<string, Entry>> | undefined
+  private terminateTimer: TimerHandle
+  private corked = false
+  private lastWriteTick = -1
   /**
    * The TCP socket under `ws`, when frames may be written to it directly: ws writes its own
    * frames to it synchronously (no compression negotiated, nothing queued), so writing prepared
@@ -115,8 +120,17 @@ export class Connection implements Member {
         : undefined
   }
 
+  /** The server decided to close it (or it is closed): nothing more is sent. */
+  get closing(): boolean {
+    return this.isClosing
+  }
+
+  get rooms(): ReadonlySet<Room> {
+    return this.joined
+  }
+
   deliver(room: Room, entry: Entry): void {
-    if (this.closing) return
+    if (this.isClosing) return
     if (this.lagging) {
       this.defer(room, entry)
       return
@@ -125,7 +139,7 @@ export class Connection implements Member {
     const counters = this.hub.counters
     if (buffered > counters.maxBuffered) counters.maxBuffered = buffered
     if (buffered > this.hub.options.softLimit) {
-      this.hub.startLagging(this)
+      this.startLagging()
       this.defer(room, entry)
       return
     }
@@ -156,6 +170,7 @@ export class Connection implements Member {
     ;(this.hub.counters.out[entry.kind] as number)++
   }
 
+  /** The tick that corked its socket ended: what it wrote leaves now. */
   uncork(): void {
     this.corked = false
     this.socket?.uncork()
@@ -163,7 +178,7 @@ export class Connection implements Member {
 
   /** A direct answer (room event, pong, error); dropped while above the hard limit. */
   reply(text: string): void {
-    if (this.closing || this.ws.readyState !== OPEN) return
+    if (this.isClosing || this.ws.readyState !== OPEN) return
     const { counters, options } = this.hub
     if (this.ws.bufferedAmount > options.hardLimit) {
       counters.dropped++
@@ -173,7 +188,31 @@ export class Connection implements Member {
     ;(counters.out[KIND_CONTROL] as number)++
     const buffered = this.ws.bufferedAmount
     if (buffered > counters.maxBuffered) counters.maxBuffered = buffered
-    if (!this.lagging && buffered > options.softLimit) this.hub.startLagging(this)
+    if (!this.lagging && buffered > options.softLimit) this.startLagging()
+  }
+
+  /** What the rate rule says about a client message that arrived at `now`. */
+  admit(now: number): RateVerdict {
+    return this.limiter.hit(now)
+  }
+
+  join(room: Room): void {
+    this.joined.add(room)
+    room.members.add(this)
+  }
+
+  /** Leaves a room, forgetting what of it waited to be sent. */
+  leave(room: Room): void {
+    this.joined.delete(room)
+    room.members.delete(this)
+    this.pending?.delete(room)
+  }
+
+  /** Its buffer went above the soft limit: defer room messages until the sweep sees it drain. */
+  private startLagging(): void {
+    this.lagging = true
+    this.laggingSince = this.hub.options.clock.now()
+    this.hub.watchLagging(this)
   }
 
   private defer(room: Room, entry: Entry): void {
@@ -194,6 +233,22 @@ export class Connection implements Member {
     queue.set(entry.key, entry)
   }
 
+  /**
+   * The backpressure sweep's look at it with `buffered` bytes queued: drained to half the soft
+   * limit, still lagging, above the hard limit for longer than the grace, or lagging too long.
+   */
+  checkLag(now: number, buffered: number): LagVerdict {
+    const { softLimit, hardLimit, hardLimitGrace, stuckTimeout } = this.hub.options
+    if (buffered > hardLimit) {
+      this.overHardSince ??= now
+      if (now - this.overHardSince >= hardLimitGrace) return 'hard_limit'
+    } else {
+      this.overHardSince = undefined
+    }
+    if (buffered <= softLimit / 2) return 'drained'
+    return now - this.laggingSince >= stuckTimeout ? 'stuck' : 'lagging'
+  }
+
   /** Sends what waited while lagging, room by room in seq order; stops deferring. */
   flush(): void {
     const pending = this.pending
@@ -202,9 +257,55 @@ export class Connection implements Member {
     this.overHardSince = undefined
     if (pending === undefined) return
     for (const [room, queue] of pending) {
-      if (!this.rooms.has(room)) continue
+      if (!this.joined.has(room)) continue
       for (const entry of queue.values()) this.deliver(room, entry)
     }
+  }
+
+  /** The pong listener saw an answer to the last ping. */
+  markAlive(): void {
+    this.alive = true
+  }
+
+  /** The last ping went unanswered for a whole heartbeat interval. */
+  missedPong(): boolean {
+    return !this.alive
+  }
+
+  /** Pings it; it is alive again once the pong comes. */
+  ping(): void {
+    this.alive = false
+    this.ws.ping()
+  }
+
+  /**
+   * Stops sending to it and leaves every room, dropping what waited; false when that was
+   * already done, so each close is handled (and counted) once.
+   */
+  beginClosing(): boolean {
+    if (this.isClosing) return false
+    this.isClosing = true
+    for (const room of this.joined) room.members.delete(this)
+    this.joined.clear()
+    this.pending = undefined
+    this.lagging = false
+    return true
+  }
+
+  /** Cuts the socket unless it closes within `ms` (the one timer, set only while closing). */
+  terminateAfter(ms: number): void {
+    if (this.terminateTimer !== undefined) return
+    this.terminateTimer = this.hub.options.clock.setTimeout(() => {
+      this.terminateTimer = undefined
+      this.ws.terminate()
+    }, ms)
+  }
+
+  /** The socket closed: it needs no cutting any more. */
+  cancelTerminate(): void {
+    if (this.terminateTimer === undefined) return
+    this.hub.options.clock.clearTimeout(this.terminateTimer)
+    this.terminateTimer = undefined
   }
 }
 
@@ -237,7 +338,7 @@ export class Hub {
   /** Resolves `shutdown()` once the last connection is gone. */
   private drained: (() => void) | undefined
   /** The one `pong` listener of every socket (`this` is the socket). */
-  private readonly markAlive: (this: WebSocket) => void
+  private readonly onPong: (this: WebSocket) => void
   readonly lagging: Set<Connection> = new Set<Connection>()
   /** Every room of this server by wire name, fixed ones first (see {@link roomSpecs}). */
   readonly rooms: ReadonlyMap<string, Room>
@@ -264,9 +365,8 @@ export class Hub {
     this.rooms = new Map(roomSpecs(options).map((spec) => [spec.name, new Room(spec)]))
     this.maxPending = Math.max(256, options.symbols.length * 2)
     const byWs = this.byWs
-    this.markAlive = function (this: WebSocket): void {
-      const connection = byWs.get(this)
-      if (connection !== undefined) connection.alive = true
+    this.onPong = function (this: WebSocket): void {
+      byWs.get(this)?.markAlive()
     }
     if (options.heartbeatInterval > 0) {
       this.heartbeatTimer = options.clock.setInterval(() => {
@@ -332,7 +432,7 @@ export class Hub {
     this.connections.add(connection)
     this.byWs.set(ws, connection)
     this.counters.accepted++
-    ws.on('pong', this.markAlive)
+    ws.on('pong', this.onPong)
     if (this.closing) this.kill(connection, 'shutdown')
     return connection
   }
@@ -344,12 +444,8 @@ export class Hub {
 
   /** The socket is closed (by either side): forget the connection. */
   closed(connection: Connection): void {
-    if (connection.terminateTimer !== undefined) {
-      this.options.clock.clearTimeout(connection.terminateTimer)
-      connection.terminateTimer = undefined
-    }
-    connection.closing = true
-    this.detach(connection)
+    connection.cancelTerminate()
+    this.stopSending(connection)
     this.connections.delete(connection)
     this.byWs.delete(connection.ws)
     if (this.connections.size === 0) this.drained?.()
@@ -362,34 +458,21 @@ export class Hub {
       this.counters.closed.message_too_big++
     }
     this.options.logger.debug({ err: error, ip: connection.ip }, 'ws-server client socket error')
-    if (connection.closing) return
-    connection.closing = true
-    this.detach(connection)
-    this.scheduleTerminate(connection)
+    if (!this.stopSending(connection)) return
+    connection.terminateAfter(this.options.closeTimeout)
   }
 
-  private detach(connection: Connection): void {
-    for (const room of connection.rooms) room.members.delete(connection)
-    connection.rooms.clear()
-    connection.pending = undefined
-    connection.lagging = false
+  /** The connection leaves its rooms and the lagging sweep; false if it was already closing. */
+  private stopSending(connection: Connection): boolean {
+    if (!connection.beginClosing()) return false
     this.lagging.delete(connection)
-  }
-
-  private scheduleTerminate(connection: Connection): void {
-    if (connection.terminateTimer !== undefined) return
-    connection.terminateTimer = this.options.clock.setTimeout(() => {
-      connection.terminateTimer = undefined
-      connection.ws.terminate()
-    }, this.options.closeTimeout)
+    return true
   }
 
   /** Closes a connection for a reason, then cuts it if the peer does not finish the handshake. */
   kill(connection: Connection, reason: CloseReason): void {
-    if (connection.closing) return
-    connection.closing = true
+    if (!this.stopSending(connection)) return
     this.counters.closed[reason]++
-    this.detach(connection)
     this.options.logger.debug({ ip: connection.ip, reason }, 'ws-server closing a client')
     if (reason === 'heartbeat_timeout') {
       connection.ws.terminate()
@@ -400,7 +483,7 @@ export class Hub {
     } catch (error) {
       this.options.logger.debug({ err: error }, 'ws-server close failed; cutting the socket')
     }
-    this.scheduleTerminate(connection)
+    connection.terminateAfter(this.options.closeTimeout)
   }
 
   // ------------------------------------------------------------------------------------------
@@ -410,7 +493,7 @@ export class Hub {
     this.counters.messagesIn++
     if (connection.closing) return
     const options = this.options
-    const verdict = connection.limiter.hit(options.clock.now())
+    const verdict = connection.admit(options.clock.now())
     if (verdict === 'warn') {
       this.sendError(
         connection,
@@ -482,8 +565,7 @@ export class Hub {
       )
       return
     }
-    connection.rooms.add(room)
-    room.members.add(connection)
+    connection.join(room)
     connection.reply(encodeRoomEvent('room_joined', room.name, this.options.clock.now()))
     const entries = (since === undefined ? undefined : room.replay(since)) ?? room.snapshot()
     for (const entry of entries) connection.deliver(room, entry)
@@ -495,9 +577,7 @@ export class Hub {
       this.unknownRoom(connection, name)
       return
     }
-    connection.rooms.delete(room)
-    room.members.delete(connection)
-    connection.pending?.delete(room)
+    connection.leave(room)
     connection.reply(encodeRoomEvent('room_left', room.name, this.options.clock.now()))
   }
 
@@ -516,9 +596,8 @@ export class Hub {
     this.toUncork.push(connection)
   }
 
-  startLagging(connection: Connection): void {
-    connection.lagging = true
-    connection.laggingSince = this.options.clock.now()
+  /** A connection went above the soft limit: the backpressure sweep watches it until it drains. */
+  watchLagging(connection: Connection): void {
     this.lagging.add(connection)
     if (this.backpressureTimer === undefined && !this.closing) {
       this.backpressureTimer = this.options.clock.setInterval(() => {
@@ -529,8 +608,7 @@ export class Hub {
 
   /** Flushes clients that drained, cuts clients that stay above the hard limit or never drain. */
   checkLagging(): void {
-    const { clock, softLimit, hardLimit, hardLimitGrace, stuckTimeout } = this.options
-    const now = clock.now()
+    const now = this.options.clock.now()
     for (const connection of [...this.lagging]) {
       if (connection.closing) {
         this.lagging.delete(connection)
@@ -538,20 +616,12 @@ export class Hub {
       }
       const buffered = connection.ws.bufferedAmount
       if (buffered > this.counters.maxBuffered) this.counters.maxBuffered = buffered
-      if (buffered > hardLimit) {
-        connection.overHardSince ??= now
-        if (now - connection.overHardSince >= hardLimitGrace) {
-          this.kill(connection, 'hard_limit')
-          continue
-        }
-      } else {
-        connection.overHardSince = undefined
-      }
-      if (buffered <= softLimit / 2) {
+      const verdict = connection.checkLag(now, buffered)
+      if (verdict === 'drained') {
         this.lagging.delete(connection)
         connection.flush()
-      } else if (now - connection.laggingSince >= stuckTimeout) {
-        this.kill(connection, 'stuck')
+      } else if (verdict !== 'lagging') {
+        this.kill(connection, verdict)
       }
     }
     this.stopBackpressureTimerIfIdle()
@@ -567,13 +637,12 @@ export class Hub {
   private heartbeat(): void {
     for (const connection of this.connections) {
       if (connection.closing) continue
-      if (!connection.alive) {
+      if (connection.missedPong()) {
         this.kill(connection, 'heartbeat_timeout')
         continue
       }
-      connection.alive = false
       try {
-        connection.ws.ping()
+        connection.ping()
       } catch (error) {
         this.options.logger.debug({ err: error }, 'ws-server ping failed')
       }
