@@ -5,6 +5,8 @@ import { byId, h } from './dom.js'
 import { age, compact, shortList } from './format.js'
 import type { DashboardState } from './state.js'
 import type { FeedDetail, FeedStatus } from './wire.js'
+import { paintedOnChange } from './frame.js'
+import type { WholePanel } from './frame.js'
 
 const STATE_LABELS: Readonly<Record<string, string>> = {
   connecting: 'Connecting',
@@ -57,18 +59,12 @@ export function describeFeeds(
   return { feeds, note: names.length > 0 ? `${healthy}/${names.length} connected` : '' }
 }
 
-export interface FeedsPanel {
-  /** The feeds changed; they are painted on the next frame. */
-  update(): void
-  render(): void
-}
+export type FeedsPanel = WholePanel
 
 export function createFeedsPanel(state: DashboardState, schedule: () => void): FeedsPanel {
   const list = byId('feeds')
   const empty = byId('feeds-empty')
   const note = byId('feeds-note')
-  let dirty = false
-
   function paint(): void {
     const view = describeFeeds(state.feeds, state.feedDetails, Date.now())
     empty.hidden = view.feeds.length > 0
@@ -84,15 +80,5 @@ export function createFeedsPanel(state: DashboardState, schedule: () => void): F
     note.textContent = view.note
   }
 
-  return {
-    update() {
-      dirty = true
-      schedule()
-    },
-    render() {
-      if (!dirty) return
-      dirty = false
-      paint()
-    },
-  }
+  return paintedOnChange(paint, schedule)
 }

@@ -20,3 +20,26 @@ export function createFrameScheduler(render: () => void): FrameScheduler {
     },
   }
 }
+
+/** A panel painted whole: `update()` marks it changed and asks for a frame. */
+export interface WholePanel {
+  /** The panel's data changed; it is painted on the next frame. */
+  update(): void
+  /** Paints it once if it changed since the last paint. */
+  render(): void
+}
+
+export function paintedOnChange(paint: () => void, schedule: () => void): WholePanel {
+  let dirty = false
+  return {
+    update() {
+      dirty = true
+      schedule()
+    },
+    render() {
+      if (!dirty) return
+      dirty = false
+      paint()
+    },
+  }
+}

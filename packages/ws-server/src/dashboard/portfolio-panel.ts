@@ -5,6 +5,8 @@ import { arrow, group, money, signOf, signedMoney, signedPercent, toneOf } from 
 import type { Tone } from './format.js'
 import type { DashboardState } from './state.js'
 import type { PortfolioSnapshot } from './wire.js'
+import { paintedOnChange } from './frame.js'
+import type { WholePanel } from './frame.js'
 
 export interface HoldingView {
   readonly symbol: string
@@ -59,11 +61,7 @@ export function describePortfolio(portfolio: PortfolioSnapshot | undefined): Por
   }
 }
 
-export interface PortfolioPanel {
-  /** The portfolio changed; it is painted on the next frame. */
-  update(): void
-  render(): void
-}
+export type PortfolioPanel = WholePanel
 
 export function createPortfolioPanel(state: DashboardState, schedule: () => void): PortfolioPanel {
   const totalCard = byId('portfolio-total')
@@ -73,8 +71,6 @@ export function createPortfolioPanel(state: DashboardState, schedule: () => void
   const rows = byId('holding-rows')
   const empty = byId('portfolio-empty')
   const note = byId('portfolio-note')
-  let dirty = false
-
   function paint(): void {
     const view = describePortfolio(state.portfolio)
     empty.hidden = !view.empty
@@ -111,15 +107,5 @@ export function createPortfolioPanel(state: DashboardState, schedule: () => void
     rows.replaceChildren(fragment)
   }
 
-  return {
-    update() {
-      dirty = true
-      schedule()
-    },
-    render() {
-      if (!dirty) return
-      dirty = false
-      paint()
-    },
-  }
+  return paintedOnChange(paint, schedule)
 }
